@@ -1,0 +1,13 @@
+"""lungxray: faithful, audited reproductions of published lung-imaging studies.
+
+Data flows one way: dataset -> split manifest -> tf.data -> model -> fit ->
+predictions -> metrics -> results.json -> report / check.  This package holds no
+study-specific code; each study is a short declarative module in ``reproductions``.
+"""
+
+import os as _os
+
+# TensorFlow's C++ start-up chatter hides our own messages; users can still set it lower.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from lungxray.cli import main
+
+raise SystemExit(main())

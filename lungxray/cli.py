@@ -1,0 +1,92 @@
+"""``python -m lungxray``: verify-data, check, report, studies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lungxray.errors import LungxrayError
+
+
+def _verify(a: argparse.Namespace) -> int:
+    from lungxray.data import discover, get_dataset
+    from lungxray.data.verify import verify
+
+    spec = get_dataset(a.dataset)
+    rep = verify(discover(spec, a.data_dir, a.download))
+    print(json.dumps(rep.to_dict(), indent=2) if a.json else rep.to_text())
+    return 0 if rep.ok else 1
+
+
+def _check(a: argparse.Namespace) -> int:
+    from lungxray.check import check_all
+
+    outcomes = check_all(Path(a.reports))
+    for o in outcomes:
+        print(f"{'FAIL' if o.failures else 'ok  '} {o.path}")
+        for line in o.lines if a.verbose or o.failures else o.lines[:1]:
+            print(f"     {line}")
+        for f in o.failures:
+            print(f"     FAIL: {f}")
+    n_fail = sum(bool(o.failures) for o in outcomes)
+    print(f"check: {len(outcomes) - n_fail} passed, {n_fail} failed")
+    return 1 if n_fail else 0
+
+
+def _report(a: argparse.Namespace) -> int:
+    from lungxray.report.pdf import write_report
+    from lungxray.results import REPORT, load_results
+
+    res = load_results(Path(a.run))
+    run_dir = Path(a.run) if Path(a.run).is_dir() else Path(a.run).parent
+    out = Path(a.out) if a.out else run_dir / REPORT
+    write_report(res, out)
+    print(f"wrote {out}")
+    return 0
+
+
+def _studies(a: argparse.Namespace) -> int:
+    from lungxray.study import load_studies
+
+    for sid, st in sorted(load_studies().items()):
+        print(f"{sid}: {st.title} [{', '.join(e.name for e in st.experiments)}]")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from lungxray.data.registry import REGISTRY
+
+    p = argparse.ArgumentParser(prog="python -m lungxray", description="lungxray tools")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    v = sub.add_parser("verify-data", help="decode every image, count per class/split, list unreadable files "
+                       "and byte-identical duplicates; exit 1 on errors")
+    v.add_argument("dataset", choices=sorted(REGISTRY))
+    v.add_argument("--data-dir", help="dataset folder (else $LUNGXRAY_DATA, else --download)")
+    v.add_argument("--download", action="store_true", help="fetch from Kaggle with kagglehub")
+    v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.set_defaults(fn=_verify)
+    c = sub.add_parser("check", help="check committed results against published numbers and their own predictions")
+    c.add_argument("reports", nargs="?", default="reports", help="folder searched for results.json (default reports)")
+    c.add_argument("-v", "--verbose", action="store_true", help="print every metric comparison")
+    c.set_defaults(fn=_check)
+    r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json")
+    r.add_argument("run", help="run folder or results.json")
+    r.add_argument("--out", help="PDF path (default: report.pdf in the run folder)")
+    r.set_defaults(fn=_report)
+    s = sub.add_parser("studies", help="list the registered studies")
+    s.set_defaults(fn=_studies)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    a = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return a.fn(a)
+    except (LungxrayError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

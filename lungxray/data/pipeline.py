@@ -1,0 +1,165 @@
+"""The tf.data input pipeline.
+
+read -> decode (PNG/JPEG, any channel count and bit depth) -> colour mode -> resize
+(explicit method) -> uint8 -> cache -> [shuffle] -> batch -> [augment, training only]
+-> scale (rescale or a model's ``preprocess_input``) -> prefetch.
+
+Decoded, resized images are cached once per run as uint8, so evaluation and prediction
+never decode again; augmentation and scaling run after the cache.  Every random op is
+seeded, so a given seed gives the same batches on the same machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from lungxray.data.layouts import Record
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    size: int = 224
+    color: str = "rgb"  # "rgb" (3 channels) or "grayscale" (1 channel)
+    resize_method: str = "bilinear"  # any tf.image.ResizeMethod name
+    scaling: str = "rescale"  # see SCALINGS
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.color == "grayscale" else 3
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Training-only augmentation as seeded Keras preprocessing layers (0 / False = off)."""
+
+    rotation_deg: float = 0.0  # RandomRotation, +- degrees
+    hflip: bool = False  # RandomFlip("horizontal")
+    vflip: bool = False  # RandomFlip("vertical")
+    zoom: float = 0.0  # RandomZoom, +- fraction
+    crop: float = 0.0  # random crop-and-resize: RandomZoom zooming in by up to this fraction
+    shift: float = 0.0  # RandomTranslation, +- fraction of height/width
+    brightness: float = 0.0  # RandomBrightness, +- fraction of the [0, 1] range
+
+    @property
+    def active(self) -> bool:
+        return any((self.rotation_deg, self.hflip, self.vflip, self.zoom, self.crop, self.shift, self.brightness))
+
+
+def _torch_imagenet(x):
+    mean = tf.constant([0.485, 0.456, 0.406])
+    std = tf.constant([0.229, 0.224, 0.225])
+    return (x - mean) / std
+
+
+def _scaler(name: str):
+    """Map a [0, 1] image batch to what the model expects."""
+    import keras
+
+    apps = keras.applications
+    table = {
+        "rescale": lambda x: x,  # divide by 255: [0, 1]
+        "mobilenet_v2": lambda x: apps.mobilenet_v2.preprocess_input(x * 255.0),  # [-1, 1]
+        "resnet50": lambda x: apps.resnet50.preprocess_input(x * 255.0),  # caffe: BGR, mean-subtracted
+        "torch_imagenet": _torch_imagenet,  # torchvision Normalize(ImageNet mean, std)
+    }
+    if name not in table:
+        raise ValueError(f"unknown scaling {name!r}; one of {sorted(table)}")
+    return table[name]
+
+
+SCALINGS = ("rescale", "mobilenet_v2", "resnet50", "torch_imagenet")
+
+
+def decode_resize(data: tf.Tensor, cfg: ImageConfig) -> tf.Tensor:
+    """Encoded PNG/JPEG bytes -> (size, size, channels) uint8."""
+    img = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)  # [0,1]
+    if cfg.color == "grayscale":
+        img = tf.image.rgb_to_grayscale(img)
+    img = tf.image.resize(img, (cfg.size, cfg.size), method=cfg.resize_method)
+    img = tf.round(tf.clip_by_value(img, 0.0, 1.0) * 255.0)
+    img = tf.cast(img, tf.uint8)
+    img.set_shape((cfg.size, cfg.size, cfg.channels))
+    return img
+
+
+def build_augmenter(cfg: AugmentConfig, seed: int):
+    import keras
+
+    L = keras.layers
+    layers = []
+    if cfg.hflip or cfg.vflip:
+        mode = "horizontal_and_vertical" if cfg.hflip and cfg.vflip else ("horizontal" if cfg.hflip else "vertical")
+        layers.append(L.RandomFlip(mode, seed=seed))
+    if cfg.rotation_deg:
+        layers.append(L.RandomRotation(cfg.rotation_deg / 360.0, fill_mode="constant", seed=seed + 1))
+    if cfg.zoom or cfg.crop:
+        lo, hi = -max(cfg.zoom, cfg.crop), cfg.zoom  # negative = zoom in (crop)
+        layers.append(L.RandomZoom((lo, hi), fill_mode="constant", seed=seed + 2))
+    if cfg.shift:
+        layers.append(L.RandomTranslation(cfg.shift, cfg.shift, fill_mode="constant", seed=seed + 3))
+    if cfg.brightness:
+        layers.append(L.RandomBrightness(cfg.brightness, value_range=(0.0, 1.0), seed=seed + 4))
+    return keras.Sequential(layers, name="augmentation") if layers else None
+
+
+class ImagePipeline:
+    """tf.data datasets for the train/val/test records of one run, decoded once."""
+
+    def __init__(self, root: Path, records: Sequence[Record], classes: Sequence[str], image: ImageConfig,
+                 augment: AugmentConfig, batch_size: int, seed: int, binary: bool = False,
+                 label_map: dict[str, int] | None = None):
+        self.root, self.records, self.classes = Path(root), list(records), list(classes)
+        self.image, self.augment, self.batch_size, self.seed, self.binary = image, augment, batch_size, seed, binary
+        self.label_map = label_map or {c: i for i, c in enumerate(self.classes)}
+        self._cache: dict[str, tf.data.Dataset] = {}
+        self._augmenter = build_augmenter(augment, seed) if augment.active else None
+        self._scale = _scaler(image.scaling)
+
+    def split_records(self, split: str) -> list[Record]:
+        return [r for r in self.records if r.split == split]
+
+    def labels(self, split: str) -> np.ndarray:
+        return np.array([self.label_map[r.label] for r in self.split_records(split)], dtype=np.int64)
+
+    def decoded(self, split: str) -> tf.data.Dataset:
+        """(uint8 image, int label) pairs in manifest order, cached after the first pass."""
+        if split not in self._cache:
+            recs = self.split_records(split)
+            paths = [str(self.root / r.path) for r in recs]
+            ds = tf.data.Dataset.from_tensor_slices((paths, self.labels(split)))
+            ds = ds.map(lambda p, y: (decode_resize(tf.io.read_file(p), self.image), y),
+                        num_parallel_calls=AUTOTUNE, deterministic=True)
+            self._cache[split] = ds.cache()
+        return self._cache[split]
+
+    def dataset(self, split: str, training: bool = False, batch_size: int | None = None) -> tf.data.Dataset:
+        ds = self.decoded(split)
+        if training:
+            n = len(self.split_records(split))
+            ds = ds.shuffle(max(n, 1), seed=self.seed, reshuffle_each_iteration=True)
+        ds = ds.batch(batch_size or self.batch_size)
+        dtype = tf.float32
+        to_float = (lambda x, y: (tf.cast(x, dtype) / 255.0, tf.cast(y, dtype))) if self.binary else (
+            lambda x, y: (tf.cast(x, dtype) / 255.0, y))
+        ds = ds.map(to_float, num_parallel_calls=AUTOTUNE, deterministic=True)
+        if training and self._augmenter is not None:
+            aug = self._augmenter
+            ds = ds.map(lambda x, y: (aug(x, training=True), y), num_parallel_calls=1, deterministic=True)
+        scale = self._scale
+        ds = ds.map(lambda x, y: (scale(x), y), num_parallel_calls=AUTOTUNE, deterministic=True)
+        return ds.prefetch(AUTOTUNE)
+
+    def arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled images and labels of a split as NumPy (small splits, tests, caching)."""
+        xs, ys = [], []
+        for x, y in self.dataset(split, training=False):
+            xs.append(x.numpy())
+            ys.append(y.numpy())
+        return np.concatenate(xs), np.concatenate(ys)

@@ -1,0 +1,154 @@
+"""``lungxray verify-data``: decode every image, count, and find duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from lungxray.data.discovery import Discovered
+from lungxray.data.layouts import Record
+from lungxray.data.registry import DatasetSpec
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def decode_error(path: Path) -> str | None:
+    """Why ``path`` cannot be decoded by the training pipeline's decoder, or None if it can."""
+    import tensorflow as tf
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot read ({exc.strerror})"
+    if not data:
+        return "empty file (0 bytes)"
+    try:
+        img = tf.io.decode_image(data, channels=3, expand_animations=False)
+    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as exc:
+        return "cannot decode: " + (exc.message.splitlines()[0] if exc.message else "invalid image data")
+    if img.shape[0] == 0 or img.shape[1] == 0:
+        return "decodes to an empty image"
+    return None
+
+
+@dataclass
+class CountCheck:
+    scope: str  # "all" or a split name
+    label: str
+    expected: int
+    found: int
+
+
+def count_mismatches(spec: DatasetSpec, records: list[Record], classes: tuple[str, ...] | None = None) -> list[CountCheck]:
+    """Per-class (and per official split) counts that differ from the registry."""
+    classes = classes or spec.classes
+    out = []
+    if spec.expected_split_counts:
+        have = Counter((r.split, r.label) for r in records)
+        for split, per in spec.expected_split_counts.items():
+            out += [CountCheck(split, c, n, have[(split, c)]) for c, n in per.items() if c in classes]
+    else:
+        have = Counter(r.label for r in records)
+        out += [CountCheck("all", c, spec.expected_counts[c], have[c]) for c in classes]
+    return [c for c in out if c.expected != c.found]
+
+
+@dataclass
+class VerifyReport:
+    dataset: str
+    root: str
+    layout: str
+    root_note: str
+    counts: dict[str, dict[str, int]]
+    expected: dict[str, dict[str, int]]
+    count_mismatches: list[dict]
+    unreadable: list[dict]
+    skipped: list[dict]
+    missing_classes: list[str]
+    empty_classes: list[str]
+    n_files: int
+    n_unique: int
+    duplicate_groups: list[dict] = field(default_factory=list)
+
+    @property
+    def cross_split_groups(self) -> list[dict]:
+        return [g for g in self.duplicate_groups if len(g["splits"]) > 1]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unreadable or self.count_mismatches or self.missing_classes or self.empty_classes)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["ok"] = self.ok
+        d["n_cross_split_duplicate_groups"] = len(self.cross_split_groups)
+        return d
+
+    def to_text(self) -> str:
+        lines = [f"dataset {self.dataset} at {self.root}", f"layout: {self.layout}"]
+        if self.root_note:
+            lines.append(f"note: {self.root_note}")
+        for scope, per in self.counts.items():
+            exp = self.expected.get(scope, {})
+            cells = ", ".join(f"{c} {n}" + (f" (expected {exp[c]})" if c in exp and exp[c] != n else "")
+                              for c, n in per.items())
+            lines.append(f"{scope}: {sum(per.values())} images: {cells}")
+        lines.append(f"files decoded: {self.n_files}, byte-unique: {self.n_unique}, "
+                     f"duplicate groups: {len(self.duplicate_groups)} "
+                     f"({len(self.cross_split_groups)} across splits)")
+        for g in self.duplicate_groups:
+            where = "ACROSS SPLITS" if len(g["splits"]) > 1 else "within split"
+            lines.append(f"  duplicate ({where}): " + " = ".join(g["files"]))
+        for s in self.skipped:
+            lines.append(f"skipped {s['file']}: {s['reason']}")
+        for u in self.unreadable:
+            lines.append(f"UNREADABLE {u['file']}: {u['reason']}")
+        for m in self.count_mismatches:
+            lines.append(f"COUNT MISMATCH {m['scope']}/{m['label']}: expected {m['expected']}, found {m['found']}")
+        for c in self.missing_classes:
+            lines.append(f"MISSING class folder: {c}")
+        for c in self.empty_classes:
+            lines.append(f"EMPTY class folder: {c}")
+        lines.append("OK" if self.ok else "ERRORS found (see above)")
+        return "\n".join(lines)
+
+
+def verify(found: Discovered, decode: bool = True) -> VerifyReport:
+    spec, root, recs = found.spec, found.root, found.records
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(spec.classes, 0))
+    unreadable, by_hash = [], defaultdict(list)
+    for r in recs:
+        counts[r.split or "all"][r.label] += 1
+        path = root / r.path
+        err = decode_error(path) if decode else None
+        if err is None and not path.is_file():
+            err = "not a file"
+        if err:
+            unreadable.append({"file": r.path, "reason": err})
+            continue
+        by_hash[sha256_file(path)].append(r)
+    groups = []
+    for h, rs in by_hash.items():
+        if len(rs) > 1:
+            groups.append({"sha256": h, "files": [r.path for r in rs],
+                           "splits": sorted({r.split or "all" for r in rs}),
+                           "labels": sorted({r.label for r in rs})})
+    groups.sort(key=lambda g: g["files"][0])
+    expected = ({k: dict(v) for k, v in spec.expected_split_counts.items()} if spec.expected_split_counts
+                else {"all": dict(spec.expected_counts)})
+    return VerifyReport(
+        dataset=spec.key, root=str(root), layout=found.located.layout.name, root_note=found.located.note,
+        counts={k: dict(v) for k, v in counts.items()}, expected=expected,
+        count_mismatches=[asdict(c) for c in count_mismatches(spec, recs)],
+        unreadable=unreadable, skipped=[{"file": f, "reason": w} for f, w in found.scan.skipped],
+        missing_classes=found.scan.missing_classes, empty_classes=found.scan.empty_classes,
+        n_files=len(recs), n_unique=len(by_hash), duplicate_groups=groups,
+    )

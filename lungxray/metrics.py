@@ -1,0 +1,101 @@
+"""Confusion matrix -> metrics, with the standard definitions and each paper's own.
+
+Everything is computed by scikit-learn from label arrays; a published confusion matrix is
+expanded back into label arrays so the very same code scores published and reproduced
+results.  Every metric key has a one-line definition in ``DEFINITIONS`` that reports show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+DEFINITIONS: dict[str, str] = {
+    "accuracy": "standard accuracy: correct predictions / all test images",
+    "macro_precision": "unweighted mean over classes of per-class precision",
+    "macro_recall": "unweighted mean over classes of per-class recall",
+    "macro_f1": "unweighted mean over classes of per-class F1",
+    "weighted_precision": "per-class precision weighted by class support",
+    "weighted_recall": "per-class recall weighted by class support (= accuracy)",
+    "weighted_f1": "per-class F1 weighted by class support",
+    "mean_ovr_accuracy": "mean over classes of one-vs-rest accuracy (TP+TN)/N: NOT standard accuracy; "
+    "inflated by the many true negatives of each one-vs-rest table",
+    "precision": "precision of the positive class (binary)",
+    "recall": "recall (sensitivity) of the positive class (binary)",
+    "f1": "F1 of the positive class (binary)",
+    "specificity": "recall of the negative class (binary)",
+}
+
+
+def per_class_key(metric: str, cls: str) -> str:
+    return f"{metric}[{cls}]"
+
+
+def confusion(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> np.ndarray:
+    """Rows = true class, columns = predicted class, in class-index order."""
+    return confusion_matrix(y_true, y_pred, labels=list(range(n_classes)))
+
+
+def labels_from_confusion(cm: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Expand a confusion matrix (rows true, cols predicted) into label arrays."""
+    cm = np.asarray(cm, dtype=int)
+    t, p = np.nonzero(cm >= 0)
+    counts = cm[t, p]
+    return np.repeat(t, counts), np.repeat(p, counts)
+
+
+def ovr_counts(cm: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
+    """Per-class one-vs-rest TP, FP, FN, TN."""
+    cm = np.asarray(cm, dtype=int)
+    tp = np.diag(cm)
+    fp = cm.sum(axis=0) - tp
+    fn = cm.sum(axis=1) - tp
+    tn = cm.sum() - tp - fp - fn
+    return {"TP": tp, "FP": fp, "FN": fn, "TN": tn}
+
+
+def compute(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str],
+            positive: int | None = None) -> dict[str, float]:
+    """All metrics we report, keyed as in ``DEFINITIONS`` plus ``metric[class]`` per class."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    n = len(classes)
+    labels = list(range(n))
+    out: dict[str, float] = {"accuracy": float(accuracy_score(y_true, y_pred))}
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    for avg in ("macro", "weighted"):
+        ap, ar, af, _ = precision_recall_fscore_support(y_true, y_pred, labels=labels, average=avg,
+                                                        zero_division=0)
+        out.update({f"{avg}_precision": float(ap), f"{avg}_recall": float(ar), f"{avg}_f1": float(af)})
+    cm = confusion(y_true, y_pred, n)
+    c = ovr_counts(cm)
+    total = max(int(cm.sum()), 1)
+    ovr_acc = (c["TP"] + c["TN"]) / total
+    out["mean_ovr_accuracy"] = float(ovr_acc.mean())
+    for i, cls in enumerate(classes):
+        out[per_class_key("precision", cls)] = float(p[i])
+        out[per_class_key("recall", cls)] = float(r[i])
+        out[per_class_key("f1", cls)] = float(f[i])
+        out[per_class_key("ovr_accuracy", cls)] = float(ovr_acc[i])
+        out[per_class_key("support", cls)] = float(s[i])
+    if positive is not None and n == 2:
+        out["precision"], out["recall"], out["f1"] = float(p[positive]), float(r[positive]), float(f[positive])
+        out["specificity"] = float(r[1 - positive])
+    return out
+
+
+def from_confusion(cm: Sequence[Sequence[int]], classes: Sequence[str], positive: int | None = None) -> dict[str, float]:
+    t, p = labels_from_confusion(cm)
+    return compute(t, p, classes, positive)
+
+
+PER_CLASS = {"precision": "precision", "recall": "recall", "f1": "F1", "ovr_accuracy": "one-vs-rest accuracy (TP+TN)/N",
+             "support": "number of test images"}
+
+
+def describe(key: str) -> str:
+    if "[" in key:
+        base, cls = key[:-1].split("[", 1)
+        return f"{PER_CLASS.get(base, base)} of class {cls} (one-vs-rest)"
+    return DEFINITIONS.get(key, key)

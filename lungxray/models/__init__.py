@@ -1,0 +1,41 @@
+"""Model builders, looked up by name from a study's typed ModelConfig."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+BUILDERS: dict[str, Callable[..., Any]] = {}
+
+
+def register(name: str):
+    def deco(fn):
+        BUILDERS[name] = fn
+        return fn
+    return deco
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    uses_pretrained: bool = True  # whether --weights applies to this model
+
+
+def build_model(cfg: ModelConfig, n_outputs: int, input_shape: tuple[int, int, int], weights: str | None):
+    _load_builders()
+    if cfg.name not in BUILDERS:
+        raise KeyError(f"unknown model {cfg.name!r}; known: {', '.join(sorted(BUILDERS))}")
+    kw = dict(cfg.params)
+    if cfg.uses_pretrained:
+        kw["weights"] = weights
+    return BUILDERS[cfg.name](n_outputs, input_shape=input_shape, **kw)
+
+
+def _load_builders() -> None:
+    if BUILDERS:
+        return
+    from lungxray.models import mobilenetv2
+
+    register("mobilenetv2_classifier")(mobilenetv2.mobilenetv2_classifier)

@@ -1,0 +1,1 @@
+"""PDF reports rendered from results.json alone (matplotlib + seaborn)."""

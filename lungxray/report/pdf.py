@@ -1,0 +1,224 @@
+"""One run's PDF: provenance first, then published vs reproduced, confusion matrices,
+training curves and the variants used.  Rendered from results.json alone, with fixed
+metadata, so the same results give the same PDF bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+
+from lungxray.results import atomic_write_bytes  # noqa: E402
+
+A4 = (8.27, 11.69)
+VERDICT_COLOURS = {"reproduced": "#2e7d32", "not reproduced": "#c62828"}
+SHORT_VERDICTS = {"not comparable (run not faithful)": "n/c: unfaithful"}
+WARN = "#c62828"
+
+
+def _fmt(v: Any, nd: int = 4) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return str(v)
+
+
+def banners(res: dict) -> list[str]:
+    """Warnings shown in red at the top of the first page (and of the suite report)."""
+    out = []
+    if res.get("smoke"):
+        out.append("SMOKE RUN on generated images: checks the pipeline, says nothing about the paper.")
+    prov = res["provenance"]
+    if prov.get("weights") == "none" and not prov.get("weights_description", "").startswith("not applicable"):
+        out.append("WEIGHTS = NONE: trained from random initialisation, not the paper's ImageNet weights.")
+    if prov.get("count_mismatch_allowed"):
+        out.append("DATA COUNTS DIFFER from the published dataset (run with --allow-count-mismatch).")
+    if not res.get("faithful", False):
+        out.append("NOT A FAITHFUL REPRODUCTION: numbers below cannot confirm or refute the paper "
+                   "(reasons under 'faithful').")
+    return out
+
+
+def _page(title: str):
+    fig = plt.figure(figsize=A4)
+    fig.text(0.06, 0.965, "\n".join(textwrap.wrap(title, 68)), fontsize=12, weight="bold", va="top")
+    return fig
+
+
+def _text_block(fig, y: float, lines: list[tuple[str, str]], width: int = 95, size: float = 8.0) -> float:
+    for key, val in lines:
+        wrapped = textwrap.wrap(str(val), width) or [""]
+        fig.text(0.06, y, key, fontsize=size, weight="bold", va="top")
+        for i, w in enumerate(wrapped):
+            fig.text(0.30, y - i * 0.014, w, fontsize=size, va="top", family="monospace" if key == "command" else None)
+        y -= 0.014 * len(wrapped) + 0.004
+    return y
+
+
+def provenance_page(res: dict) -> plt.Figure:
+    fig = _page(res.get("title", res["study"]))
+    y = 0.92
+    for b in banners(res):
+        lines = textwrap.wrap(b, 80)
+        for i, line in enumerate(lines):
+            fig.text(0.06, y - i * 0.018, line, fontsize=9, weight="bold", color="white", va="top",
+                     backgroundcolor=WARN)
+        y -= 0.018 * len(lines) + 0.01
+    p = res["provenance"]
+    v = p.get("versions", {})
+    d = p.get("device", {})
+    counts = "; ".join(f"{s}: " + ", ".join(f"{c} {n}" for c, n in per.items()) for s, per in p["counts"].items())
+    fig.text(0.06, y, "Provenance", fontsize=11, weight="bold", va="top")
+    y -= 0.025
+    y = _text_block(fig, y, [
+        ("study / experiment", f"{res['study']} / {res['experiment']}"),
+        ("faithful", "yes" if res.get("faithful") else "no: " + "; ".join(res.get("unfaithful_reasons", []))),
+        ("weights", p["weights_description"]),
+        ("seed", p["seed"]),
+        ("op determinism", "on" if p.get("op_determinism") else "off"),
+        ("dataset", f"{p['dataset']} at {p['data_root']}"),
+        ("data subset", p.get("data_subset", "")),
+        ("split (manifest)", f"sha256 {p['manifest_sha256'][:16]}...  {counts}"),
+        ("skipped files", f"{len(p.get('skipped_files', []))}" + "".join(
+            f"; {s['file']} ({s['reason']})" for s in p.get("skipped_files", [])[:4])),
+        ("epochs", f"{p['epochs_run']} run of {p['epochs_requested']} requested; best epoch "
+                   f"{_fmt(res.get('best_epoch'))} (0-based) selected"),
+        ("device", f"{d.get('kind')} {', '.join(d.get('gpus', [])) or ''} {d.get('platform', '')}, "
+                   f"{d.get('cpu_count')} CPUs" + ("; GPU results are bitwise repeatable only on the same hardware"
+                                                    if d.get("gpus") else "")),
+        ("versions", ", ".join(f"{k} {val}" for k, val in v.items())),
+        ("command", p.get("command", "")),
+        ("duration", f"{p.get('duration_s')} s"),
+    ])
+    y -= 0.01
+    fig.text(0.06, y, "Variants (details the paper leaves open)", fontsize=11, weight="bold", va="top")
+    y -= 0.025
+    for var in res.get("variants", []):
+        tag = "default" if var["choice"] == var["default"] else f"NOT default (default {var['default']})"
+        y = _text_block(fig, y, [(var["name"], f"{var['choice']} [{tag}]: {var['meaning']}. Open question: "
+                                  f"{var['question']}")], size=7.2)
+        if y < 0.05:
+            break
+    return fig
+
+
+def comparison_pages(res: dict) -> list[plt.Figure]:
+    rows = res["comparison"]
+    figs = []
+    per_page = 34
+    for start in range(0, max(len(rows), 1), per_page):
+        fig = _page("Published vs reproduced (test set)")
+        ax = fig.add_axes([0.03, 0.05, 0.94, 0.86])
+        ax.axis("off")
+        chunk = rows[start:start + per_page]
+        if not chunk:
+            ax.text(0, 1, "This experiment has no published metrics.", va="top")
+            figs.append(fig)
+            break
+        cells = [[textwrap.shorten(r["label"], 44), textwrap.shorten(r["source"], 30), _fmt(r["published"]),
+                  _fmt(r["reproduced"]), _fmt(r["difference"], 4) if r["difference"] is not None else "-",
+                  f"±{r['tolerance']:.3f}", SHORT_VERDICTS.get(r["verdict"], r["verdict"])] for r in chunk]
+        table = ax.table(cellText=cells, colLabels=["metric", "source", "published", "reproduced", "diff",
+                                                    "tolerance", "verdict"],
+                         colWidths=[0.30, 0.22, 0.09, 0.09, 0.08, 0.08, 0.14], loc="upper center", cellLoc="left")
+        table.auto_set_font_size(False)
+        table.set_fontsize(6.5)
+        table.scale(1, 1.35)
+        for (i, j), cell in table.get_celld().items():
+            if i == 0:
+                cell.set_text_props(weight="bold")
+            elif j == 6:
+                cell.set_text_props(color=VERDICT_COLOURS.get(chunk[i - 1]["verdict"], "#555555"), weight="bold")
+        if start == 0:
+            defs = [(r["label"], r["definition"]) for r in rows if "[" not in r["key"]]
+            txt = "\n".join(textwrap.shorten(f"{lab}: {d}", 160) for lab, d in defs)
+            txt += ("\nPer-class rows: one-vs-rest precision, recall, F1 and accuracy of that class."
+                    "\nn/c: not comparable, because the run is not faithful to the paper (see page 1).")
+            ax.text(0.0, 0.02, "Definitions used (each as the paper's row defines it):\n" + txt, fontsize=6.5,
+                    va="bottom", transform=ax.transAxes)
+        figs.append(fig)
+    return figs
+
+
+def confusion_page(res: dict) -> plt.Figure:
+    ev = res["evaluation"]
+    classes = ev["classes"]
+    pub = res.get("published", {}).get("confusion_matrix")
+    fig = _page("Confusion matrices (rows: true class, columns: predicted)")
+    mats = [("reproduced", np.array(ev["confusion_matrix"]))]
+    if pub:
+        mats.insert(0, (f"published ({res['published'].get('confusion_source', '')})", np.array(pub)))
+    for i, (name, m) in enumerate(mats):
+        ax = fig.add_axes([0.12 + 0.45 * i if len(mats) == 2 else 0.3, 0.52, 0.36, 0.32])
+        sns.heatmap(m, annot=True, fmt="d", cbar=False, cmap="Blues", ax=ax, square=True,
+                    xticklabels=classes, yticklabels=classes, annot_kws={"fontsize": 7})
+        ax.set_title(textwrap.fill(name, 40), fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right")
+        ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
+    if not pub:
+        fig.text(0.06, 0.42, "The paper publishes no full confusion matrix for this experiment.", fontsize=8,
+                 va="top")
+    notes = res.get("study_notes", [])
+    if notes:
+        fig.text(0.06, 0.39 if not pub else 0.045, "\n".join(
+            "\n".join(textwrap.wrap("Note: " + n, 110)) for n in notes), fontsize=7, va="top" if not pub else "bottom")
+    if pub:
+        pub_n, rep_n = np.array(pub), np.array(ev["confusion_matrix"])
+        note = (f"Published test set: {pub_n.sum()} images; reproduced: {rep_n.sum()} images. "
+                "Compare rates, not counts, when the totals differ.")
+        fig.text(0.06, 0.42, note, fontsize=8, va="top")
+        if pub_n.shape == rep_n.shape and pub_n.sum() and rep_n.sum():
+            ax = fig.add_axes([0.3, 0.06, 0.36, 0.30])
+            diff = rep_n / rep_n.sum(axis=1, keepdims=True).clip(1) - pub_n / pub_n.sum(axis=1, keepdims=True).clip(1)
+            sns.heatmap(diff, annot=True, fmt=".2f", cbar=False, cmap="RdBu_r", center=0, ax=ax, square=True,
+                        xticklabels=classes, yticklabels=classes, annot_kws={"fontsize": 7})
+            ax.set_title("row-normalised difference (reproduced - published)", fontsize=8)
+            ax.tick_params(labelsize=6)
+    return fig
+
+
+def curves_page(res: dict) -> plt.Figure:
+    fig = _page("Training curves (lines: reproduced; markers: published)")
+    h, ph = res.get("history", {}), res.get("published", {}).get("history", {})
+    for i, metric in enumerate(("accuracy", "loss")):
+        ax = fig.add_axes([0.1, 0.55 - 0.45 * i, 0.8, 0.33])
+        for key, colour in ((metric, "#1565c0"), (f"val_{metric}", "#ef6c00")):
+            if key in h:
+                ax.plot(range(1, len(h[key]) + 1), h[key], color=colour, label=f"reproduced {key}")
+            if key in ph:
+                ax.plot(range(1, len(ph[key]) + 1), ph[key], "o--", color=colour, alpha=0.6, label=f"published {key}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    if ph:
+        fig.text(0.06, 0.06, f"Published per-epoch values: {res['published'].get('history_source', '')}", fontsize=7)
+    return fig
+
+
+def render(res: dict) -> bytes:
+    buf = io.BytesIO()
+    with plt.rc_context({"font.size": 8, "pdf.compression": 6}), PdfPages(
+            buf, metadata={"Creator": "lungxray", "Producer": "lungxray", "CreationDate": None,
+                           "ModDate": None}) as pdf:
+        for fig in [provenance_page(res), *comparison_pages(res), confusion_page(res), curves_page(res)]:
+            pdf.savefig(fig)
+            plt.close(fig)
+    return buf.getvalue()
+
+
+def write_report(res: dict, path: Path) -> Path:
+    atomic_write_bytes(Path(path), render(res))
+    return Path(path)

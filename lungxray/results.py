@@ -1,0 +1,169 @@
+"""Run folders and the results.json / predictions.csv schema.
+
+A run folder holds ``results.json`` (schema ``SCHEMA``), ``predictions.csv``,
+``manifest.csv``, ``history.csv`` and ``report.pdf``.  Files are written atomically
+(temporary file + rename), and a finished run folder is never overwritten silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lungxray.errors import ResultsError
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "lungxray.results/1"
+RESULTS, PREDICTIONS, REPORT, MANIFEST = "results.json", "predictions.csv", "report.pdf", "manifest.csv"
+RUN_FILES = (RESULTS, PREDICTIONS, REPORT, MANIFEST, "history.csv", "best.weights.h5", "backup")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _json_default(o: Any):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n"
+
+
+def prepare_run_dir(path: Path, overwrite: bool = False) -> Path:
+    """The folder this run writes to.
+
+    - new folder: created;
+    - folder of an unfinished run (no results.json): reused, so training resumes from its backup;
+    - folder of a finished run: with ``overwrite`` its run files are removed, otherwise the run
+      goes to ``<path>-2``, ``<path>-3``, ... and the log says so.
+    """
+    path = Path(path)
+    if not (path / RESULTS).exists():
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    if overwrite:
+        for name in RUN_FILES:
+            p = path / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink(missing_ok=True)
+        return path
+    i = 2
+    while (path.parent / f"{path.name}-{i}").exists():
+        i += 1
+    new = path.parent / f"{path.name}-{i}"
+    log.warning("%s already holds a finished run; writing this one to %s (use --overwrite to replace it)",
+                path, new)
+    new.mkdir(parents=True)
+    return new
+
+
+def versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("lungxray", "tensorflow", "keras", "numpy", "scikit-learn", "imbalanced-learn", "matplotlib"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def device() -> dict[str, Any]:
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    names = []
+    for g in gpus:
+        try:
+            names.append(tf.config.experimental.get_device_details(g).get("device_name", g.name))
+        except Exception:
+            names.append(g.name)
+    return {"platform": platform.platform(), "machine": platform.machine(), "cpu_count": os.cpu_count(),
+            "gpus": names, "kind": "GPU" if gpus else "CPU"}
+
+
+def write_predictions(path: Path, files: Sequence[str], y_true: Sequence[int], y_pred: Sequence[int],
+                      proba: np.ndarray, classes: Sequence[str]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["file", "true", "predicted", *[f"p_{c}" for c in classes]])
+    for f, t, p, pr in zip(files, y_true, y_pred, proba, strict=True):
+        w.writerow([f, classes[t], classes[p], *[f"{v:.6f}" for v in pr]])
+    atomic_write_text(path, buf.getvalue())
+
+
+def read_predictions(path: Path, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    idx = {c: i for i, c in enumerate(classes)}
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        return (np.array([idx[r["true"]] for r in rows], dtype=int),
+                np.array([idx[r["predicted"]] for r in rows], dtype=int))
+    except (OSError, KeyError, csv.Error) as exc:
+        raise ResultsError(f"{path} is not a lungxray predictions file ({type(exc).__name__}: {exc}). "
+                           "Re-run the study to regenerate it.") from None
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    """Read and validate a results.json; a clear ResultsError for anything else."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / RESULTS
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsError(f"{path} is not readable JSON ({exc}); it may be truncated or not a "
+                           "lungxray results file. Re-run the study, or delete the folder.") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise ResultsError(f"{path} is not a lungxray results file (schema {found!r}, expected {SCHEMA!r}).")
+    missing = [k for k in ("study", "experiment", "config", "provenance", "evaluation", "comparison")
+               if k not in data]
+    if missing:
+        raise ResultsError(f"{path} lacks required field(s) {missing}; it is damaged or from another tool.")
+    return data
+
+
+def find_results(root: Path) -> list[Path]:
+    return sorted(p for p in Path(root).rglob(RESULTS) if "backup" not in p.parts)

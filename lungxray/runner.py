@@ -1,0 +1,384 @@
+"""Running a study: the ``python -m reproductions.<id>`` command line and its pipeline.
+
+dataset -> split manifest -> tf.data -> model -> fit -> predictions -> metrics ->
+results.json -> report.pdf, one run folder per experiment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lungxray.errors import DataError, LungxrayError
+from lungxray.study import Experiment, RunConfig, Study
+
+log = logging.getLogger("lungxray")
+
+
+def build_parser(study: Study) -> argparse.ArgumentParser:
+    exps = ", ".join(e.name for e in study.experiments)
+    p = argparse.ArgumentParser(
+        prog=f"python -m reproductions.{study.id}",
+        description=f"{study.title}\n\n{study.summary}\n\nExperiments: {exps}. Each writes a run folder "
+        "with results.json, predictions.csv, manifest.csv and report.pdf.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Examples:\n"
+        f"  python -m reproductions.{study.id} --smoke                 # 2-minute check on generated data\n"
+        f"  python -m reproductions.{study.id} --data-dir DIR          # faithful run (needs ImageNet weights)\n"
+        f"  python -m reproductions.{study.id} --data-dir DIR --weights none   # offline, NOT faithful\n"
+        f"  python -m reproductions.{study.id} --list-variants\n",
+    )
+    d = p.add_argument_group("data")
+    d.add_argument("--data-dir", help=f"dataset folder (else ${'LUNGXRAY_DATA'}, else --download)")
+    d.add_argument("--download", action="store_true", help="fetch the dataset from Kaggle with kagglehub")
+    d.add_argument("--manifest", help="reuse the split in this manifest.csv (from an earlier run)")
+    d.add_argument("--allow-count-mismatch", action="store_true",
+                   help="run even when per-class counts differ from the published dataset (marked in the results)")
+    m = p.add_argument_group("model and training")
+    m.add_argument("--weights", default="imagenet",
+                   help="imagenet (default; Keras cache in ~/.keras/models), none (random init, not faithful), "
+                   "or PATH to a weights file")
+    m.add_argument("--variant", action="append", default=[], metavar="NAME=CHOICE",
+                   help="choose a reading of an unstated detail (see --list-variants); repeatable")
+    m.add_argument("--experiment", action="append", default=[], metavar="NAME",
+                   help=f"run only this experiment (repeatable; default all: {exps})")
+    m.add_argument("--epochs", type=int, help="override the paper's epoch count (marks the run as not faithful)")
+    m.add_argument("--seed", type=int, default=42, help="seed for split, initialisation, shuffling, augmentation")
+    o = p.add_argument_group("output")
+    o.add_argument("--out", help=f"parent folder of the run folders (default runs/{study.id})")
+    o.add_argument("--overwrite", action="store_true", help="replace a finished run folder instead of making -2, -3")
+    o.add_argument("--smoke", action="store_true",
+                   help="generate a small dataset in this study's layout and run everything quickly "
+                   "(weights none, few epochs); proves the pipeline, not the paper")
+    o.add_argument("--list-variants", action="store_true", help="print the variants and their defaults, then exit")
+    o.add_argument("-q", "--quiet", action="store_true", help="less output")
+    return p
+
+
+def parse_variants(items: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for it in items:
+        if "=" not in it:
+            raise LungxrayError(f"--variant {it!r}: expected NAME=CHOICE (see --list-variants)")
+        k, v = it.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def variants_text(study: Study) -> str:
+    lines = [f"Variants of {study.id} (choose with --variant NAME=CHOICE):"]
+    for v in study.variants:
+        lines.append(f"\n{v.name}: {v.question}")
+        for c, meaning in v.choices.items():
+            mark = " (default)" if c == v.default else ""
+            lines.append(f"  {c}{mark}: {meaning}")
+        if v.why_default:
+            lines.append(f"  why the default: {v.why_default}")
+    return "\n".join(lines)
+
+
+@dataclass
+class RunOptions:
+    data_dir: str | None = None
+    download: bool = False
+    manifest: str | None = None
+    allow_count_mismatch: bool = False
+    weights: str = "imagenet"
+    variants: dict[str, str] | None = None
+    experiments: tuple[str, ...] = ()
+    epochs: int | None = None
+    seed: int = 42
+    out: str | None = None
+    overwrite: bool = False
+    smoke: bool = False
+    verbose: int = 2
+
+    @classmethod
+    def from_args(cls, a: argparse.Namespace) -> RunOptions:
+        return cls(a.data_dir, a.download, a.manifest, a.allow_count_mismatch, a.weights,
+                   parse_variants(a.variant), tuple(a.experiment), a.epochs, a.seed, a.out, a.overwrite,
+                   a.smoke, 0 if a.quiet else 2)
+
+
+def main(study: Study, argv: Sequence[str] | None = None) -> int:
+    args = build_parser(study).parse_args(argv)
+    if args.list_variants:
+        print(variants_text(study))
+        return 0
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        dirs = run_study(study, RunOptions.from_args(args))
+    except (LungxrayError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for d in dirs:
+        print(f"wrote {d}/")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _select_subset(records, cfg: RunConfig, seed: int):
+    if cfg.per_class_limit is None:
+        return records
+    out = []
+    for c in cfg.classes:
+        rs = [r for r in records if r.label == c]
+        if cfg.subset_selection == "random":
+            idx = np.sort(np.random.default_rng(seed).choice(len(rs), size=min(cfg.per_class_limit, len(rs)),
+                                                             replace=False))
+            rs = [rs[i] for i in idx]
+        else:  # "first": natural file-name order, as the layout scan returns them
+            rs = rs[: cfg.per_class_limit]
+        if len(rs) < cfg.per_class_limit:
+            raise DataError(f"class {c} has only {len(rs)} images; the study uses {cfg.per_class_limit}")
+        out += rs
+    return out
+
+
+class _Data:
+    """Discovered data, shared by the experiments of one study run."""
+
+    def __init__(self, study: Study, opts: RunOptions, tmp: Path | None):
+        from lungxray.data import discover, get_dataset
+        from lungxray.data.synthetic import make_dataset
+
+        self.spec = get_dataset(study.dataset)
+        self.synthetic = opts.smoke
+        if opts.smoke:
+            cfg0 = study.experiments[0].configure(study.defaults())
+            data_dir = make_dataset(study.dataset, tmp / "smoke-data", study.smoke.per_class, opts.seed,
+                                    classes=cfg0.classes)
+        else:
+            data_dir = opts.data_dir
+        self.found = discover(self.spec, data_dir, opts.download)
+        self.pipelines: dict[Any, Any] = {}
+
+
+def run_study(study: Study, opts: RunOptions) -> list[Path]:
+    from lungxray.models.weights import parse_weights
+
+    given = dict(opts.variants or {})
+    if opts.smoke:
+        given.update(study.smoke.variants)
+    choices = study.resolve_variants(given)
+    exps = [study.experiment(n) for n in opts.experiments] if opts.experiments else list(study.experiments)
+    weights = None if opts.smoke else parse_weights(opts.weights)
+    out_parent = Path(opts.out or f"runs/{study.id}")
+    with tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
+        data = _Data(study, opts, Path(tmp))
+        return [run_experiment(study, e, choices, opts, data, weights, out_parent / e.name) for e in exps]
+
+
+def _check_scan(data: _Data, cfg: RunConfig, opts: RunOptions) -> list[dict]:
+    from lungxray.data.verify import count_mismatches
+
+    scan = data.found.scan
+    wanted = set(cfg.classes)
+    missing = [c for c in scan.missing_classes if c.split("/")[-1] in wanted]
+    if missing:
+        raise DataError(f"{data.found.root}: class folder(s) missing: {', '.join(missing)}. This study needs "
+                        f"{', '.join(cfg.classes)}; check --data-dir or the download.")
+    empty = [c for c in scan.empty_classes if c.split("/")[-1] in wanted]
+    if empty:
+        raise DataError(f"{data.found.root}: class folder(s) with no images: {', '.join(empty)}.")
+    if data.synthetic:
+        return []
+    mism = [asdict(m) for m in count_mismatches(data.spec, [r for r in scan.records if r.label in wanted],
+                                                cfg.classes)]
+    if mism and not opts.allow_count_mismatch:
+        lines = "; ".join(f"{m['scope']}/{m['label']}: expected {m['expected']}, found {m['found']}" for m in mism)
+        raise DataError(f"{data.found.root}: image counts differ from the published dataset ({lines}). "
+                        "Check the download with `python -m lungxray verify-data "
+                        f"{data.spec.key} --data-dir DIR`, or pass --allow-count-mismatch to run anyway "
+                        "(the results then say so).")
+    return mism
+
+
+def _unfaithful_reasons(study, exp, cfg, opts, weights, mism, epochs) -> list[str]:
+    r = []
+    if opts.smoke:
+        r.append("smoke run on generated images" + (f" ({study.smoke.why})" if study.smoke.why else ""))
+    if cfg.model.uses_pretrained and weights != "imagenet":
+        r.append(f"weights {'none (random initialisation)' if weights is None else weights} instead of ImageNet")
+    if mism:
+        r.append("image counts differ from the published dataset (subset or different release)")
+    if epochs != cfg.train.epochs:
+        r.append(f"{epochs} epochs instead of the paper's {cfg.train.epochs}")
+    if opts.manifest:
+        r.append(f"split given by --manifest {opts.manifest}")
+    return r
+
+
+def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOptions, data: _Data,
+                   weights: str | None, out: Path) -> Path:
+    import keras
+
+    from lungxray import metrics as M
+    from lungxray import results as R
+    from lungxray.data import balancing
+    from lungxray.data.pipeline import ImagePipeline
+    from lungxray.data.splits import (
+        make_split,
+        manifest_hash,
+        manifest_text,
+        read_manifest,
+        split_counts,
+    )
+    from lungxray.models import build_model
+    from lungxray.models.weights import describe
+    from lungxray.report.pdf import write_report
+    from lungxray.train import best_epoch, compile_model, fit, predict_proba, set_determinism
+
+    t0 = time.time()
+    cfg = exp.configure(choices)
+    if opts.smoke and study.smoke.image_size:
+        cfg = replace(cfg, image=replace(cfg.image, size=study.smoke.image_size))
+    paper_epochs = cfg.train.epochs
+    epochs = opts.epochs or (study.smoke.epochs if opts.smoke else paper_epochs)
+    if opts.smoke:
+        params = {**cfg.model.params, **study.smoke.model_params}
+        cfg = replace(cfg, per_class_limit=None, model=replace(cfg.model, params=params))
+    mism = _check_scan(data, cfg, opts)
+    records = [r for r in data.found.records if r.label in cfg.classes]
+    records = _select_subset(records, cfg, opts.seed)
+    if opts.manifest:
+        records = read_manifest(opts.manifest, data.found.root, cfg.classes)
+    else:
+        records = make_split(records, cfg.split, opts.seed)
+    run_dir = R.prepare_run_dir(out, opts.overwrite)
+    log.info("%s/%s -> %s", study.id, exp.name, run_dir)
+    R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(records))
+
+    op_det = set_determinism(opts.seed)
+    binary = cfg.binary_positive is not None
+    if binary and cfg.classes[1] != cfg.binary_positive:
+        raise ValueError(f"{exp.name}: binary_positive must be the second class, got {cfg.classes}")
+    key = (cfg.image, cfg.augment, cfg.train.batch_size, binary, tuple(r.path for r in records))
+    pipe = data.pipelines.get(key)
+    if pipe is None:
+        pipe = ImagePipeline(data.found.root, records, cfg.classes, cfg.image, cfg.augment,
+                             cfg.train.batch_size, opts.seed, binary=binary)
+        data.pipelines[key] = pipe
+    n_out = 1 if binary else len(cfg.classes)
+    shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
+    keras.backend.clear_session()
+    set_determinism(opts.seed)
+    model = build_model(cfg.model, n_out, shape, weights)
+    compile_model(model, cfg.train, binary)
+    cw = balancing.class_weights(pipe.labels("train"), len(cfg.classes)) if cfg.train.class_weight else None
+    train_cfg = replace(cfg.train, epochs=epochs)
+    history = fit(model, pipe.dataset("train", training=True), pipe.dataset("val"), train_cfg, run_dir, epochs,
+                  class_weight=cw, verbose=opts.verbose)
+    proba = predict_proba(model, pipe.dataset("test"))
+    if binary:
+        p1 = proba.reshape(-1)
+        proba = np.stack([1 - p1, p1], axis=1)
+        y_pred = (p1 > 0.5).astype(int)
+    else:
+        y_pred = proba.argmax(axis=1)
+    y_true = pipe.labels("test")
+    test_files = [r.path for r in pipe.split_records("test")]
+    positive = 1 if binary else None
+    mets = M.compute(y_true, y_pred, cfg.classes, positive)
+    cm = M.confusion(y_true, y_pred, len(cfg.classes))
+    reasons = _unfaithful_reasons(study, exp, cfg, opts, weights, mism, epochs)
+    comparison = compare(exp, mets, faithful=not reasons)
+    R.write_predictions(run_dir / R.PREDICTIONS, test_files, y_true, y_pred, proba, cfg.classes)
+    result = {
+        "schema": R.SCHEMA,
+        "study": study.id,
+        "experiment": exp.name,
+        "title": f"{study.title}: {exp.title}",
+        "faithful": not reasons,
+        "unfaithful_reasons": reasons,
+        "smoke": opts.smoke,
+        "variant": choices,
+        "variants": [{"name": v.name, "question": v.question, "choice": choices[v.name],
+                      "meaning": v.choices[choices[v.name]], "default": v.default} for v in study.variants],
+        "config": {**asdict(cfg), "train": asdict(train_cfg)},
+        "provenance": {
+            "seed": opts.seed,
+            "weights": "none" if weights is None else weights,
+            "weights_description": describe(weights) if cfg.model.uses_pretrained else "not applicable (no pretrained part)",
+            "dataset": data.spec.key,
+            "data_root": "generated by lungxray.data.synthetic (temporary)" if data.synthetic else str(data.found.root),
+            "data_root_note": data.found.located.note,
+            "data_subset": _subset_note(cfg, data, mism),
+            "count_mismatches": mism,
+            "count_mismatch_allowed": bool(mism),
+            "skipped_files": [{"file": f, "reason": w} for f, w in data.found.scan.skipped],
+            "manifest": R.MANIFEST,
+            "manifest_sha256": manifest_hash(records),
+            "counts": split_counts(records),
+            "epochs_run": len(next(iter(history.values()), [])),
+            "epochs_requested": epochs,
+            "op_determinism": op_det,
+            "versions": R.versions(),
+            "device": R.device(),
+            "command": " ".join([f"python -m reproductions.{study.id}", *sys.argv[1:]]),
+            "duration_s": None,
+        },
+        "history": history,
+        "best_epoch": best_epoch(history, cfg.train.select_best),
+        "evaluation": {"split": "test", "n": int(len(y_true)), "classes": list(cfg.classes),
+                       "confusion_matrix": cm.tolist(), "metrics": mets},
+        "comparison": comparison,
+        "published": published_dict(exp),
+        "study_notes": list(study.notes),
+    }
+    result["provenance"]["duration_s"] = round(time.time() - t0, 1)
+    R.atomic_write_text(run_dir / R.RESULTS, R.dumps(result))
+    write_report(result, run_dir / R.REPORT)
+    return run_dir
+
+
+def _subset_note(cfg: RunConfig, data: _Data, mism) -> str:
+    parts = []
+    if data.synthetic:
+        parts.append("generated smoke data")
+    if cfg.per_class_limit:
+        parts.append(f"{cfg.per_class_limit} per class ({cfg.subset_selection})")
+    if mism:
+        parts.append("counts differ from the published dataset")
+    return "; ".join(parts) or "full dataset"
+
+
+def compare(exp: Experiment, mets: dict[str, float], faithful: bool) -> list[dict]:
+    """Published vs reproduced for every published metric of the experiment."""
+    from lungxray.metrics import describe
+
+    rows = []
+    for pm in exp.published.metrics:
+        rep = mets.get(pm.key)
+        diff = None if rep is None else rep - pm.value
+        within = diff is not None and abs(diff) <= pm.tolerance + 1e-12
+        if rep is None:
+            verdict = "not run"
+        elif not faithful:
+            verdict = "not comparable (run not faithful)"
+        else:
+            verdict = "reproduced" if within else "not reproduced"
+        rows.append({"key": pm.key, "label": pm.name, "definition": describe(pm.key), "source": pm.source,
+                     "published": pm.value, "reproduced": rep, "difference": diff, "tolerance": pm.tolerance,
+                     "within_tolerance": within, "expectation": pm.expectation, "reason": pm.reason,
+                     "verdict": verdict})
+    return rows
+
+
+def published_dict(exp: Experiment) -> dict:
+    p = exp.published
+    return {"confusion_matrix": [list(r) for r in p.confusion_matrix] if p.confusion_matrix else None,
+            "confusion_source": p.confusion_source,
+            "history": {k: list(v) for k, v in p.history.items()}, "history_source": p.history_source}

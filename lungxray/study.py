@@ -1,0 +1,164 @@
+"""Declarative study types: what a paper did, what it published, and what it left open.
+
+A study module in ``reproductions/`` builds one ``Study``: its dataset, its ``Variant``s
+(every detail the paper leaves open or contradicts, each with a documented default), its
+``Experiment``s (one model each, with a ``configure`` function mapping variant choices to a
+typed ``RunConfig``) and the published numbers, kept as data with their source and the
+tolerance and expectation declared before any run.
+
+Studies are found through the ``lungxray.studies`` entry-point group, so this package
+never imports ``reproductions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lungxray.data.pipeline import AugmentConfig, ImageConfig
+from lungxray.data.splits import SplitConfig
+from lungxray.models import ModelConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    optimizer: str = "adam"  # any keras.optimizers name
+    learning_rate: float = 1e-3
+    batch_size: int = 32
+    epochs: int = 5
+    class_weight: bool = False  # sklearn 'balanced' weights from the training split
+    early_stopping_patience: int | None = None
+    early_stopping_monitor: str = "val_loss"
+    reduce_lr_patience: int | None = None
+    reduce_lr_factor: float = 0.1
+    reduce_lr_monitor: str = "val_loss"
+    lr_schedule: str = "constant"  # LearningRateScheduler: "constant" | "exp-0.1" (x e^-0.1 per epoch)
+    select_best: str | None = "val_loss"  # ModelCheckpoint monitor of the evaluated model; None = last
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    dataset: str
+    classes: tuple[str, ...]  # output order
+    split: SplitConfig
+    image: ImageConfig
+    augment: AugmentConfig
+    model: ModelConfig
+    train: TrainConfig
+    binary_positive: str | None = None  # sigmoid output: the class predicted as 1
+    per_class_limit: int | None = None  # use only this many images of each class
+    subset_selection: str = "first"  # "first" (natural file-name order) | "random" (seeded)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    question: str  # what the paper leaves open or contradicts
+    choices: Mapping[str, str]  # choice -> what it means
+    default: str
+    why_default: str = ""
+
+    def __post_init__(self):
+        if self.default not in self.choices:
+            raise ValueError(f"variant {self.name}: default {self.default!r} not among {list(self.choices)}")
+
+
+@dataclass(frozen=True)
+class PublishedMetric:
+    key: str  # metric key in lungxray.metrics (its definition)
+    value: float  # as a fraction (0.9942, not 99.42)
+    source: str  # table / section / abstract
+    label: str = ""  # shown name; defaults to key
+    tolerance: float = 0.02  # absolute, declared before any run
+    expectation: str = "reproduces"  # or "deviates"
+    reason: str = ""  # why a deviation is expected
+
+    @property
+    def name(self) -> str:
+        return self.label or self.key
+
+
+@dataclass(frozen=True)
+class Published:
+    metrics: tuple[PublishedMetric, ...] = ()
+    confusion_matrix: tuple[tuple[int, ...], ...] | None = None
+    confusion_source: str = ""
+    history: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # keras history keys
+    history_source: str = ""
+    tables: Mapping[str, Any] = field(default_factory=dict)  # other published tables, as data
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    title: str
+    configure: Callable[[Mapping[str, str]], RunConfig]
+    published: Published = Published()
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """How ``--smoke`` shrinks the study: generated images per class, epochs, image size."""
+
+    per_class: int = 30
+    epochs: int = 2
+    image_size: int | None = None  # None: the study's own
+    variants: Mapping[str, str] = field(default_factory=dict)  # variant choices forced in smoke runs
+    model_params: Mapping[str, Any] = field(default_factory=dict)  # model parameters overridden
+    why: str = ""  # shown in the results: why the smoke run differs from the study's defaults
+
+
+@dataclass(frozen=True)
+class Study:
+    id: str
+    title: str
+    citation: str
+    dataset: str
+    summary: str
+    experiments: tuple[Experiment, ...]
+    variants: tuple[Variant, ...] = ()
+    smoke: Smoke = Smoke()
+    notes: tuple[str, ...] = ()
+
+    def experiment(self, name: str) -> Experiment:
+        for e in self.experiments:
+            if e.name == name:
+                return e
+        raise KeyError(f"study {self.id} has no experiment {name!r}; one of {[e.name for e in self.experiments]}")
+
+    def defaults(self) -> dict[str, str]:
+        return {v.name: v.default for v in self.variants}
+
+    def resolve_variants(self, given: Mapping[str, str]) -> dict[str, str]:
+        known = {v.name: v for v in self.variants}
+        out = self.defaults()
+        for k, val in given.items():
+            if k not in known:
+                raise ValueError(f"unknown variant {k!r} for {self.id}; known: {', '.join(known) or 'none'}")
+            if val not in known[k].choices:
+                raise ValueError(f"variant {k}: {val!r} is not one of {', '.join(known[k].choices)}")
+            out[k] = val
+        return out
+
+
+ENTRY_POINT_GROUP = "lungxray.studies"
+
+
+def load_studies() -> dict[str, Study]:
+    """All registered studies, by id (entry points, so ``lungxray`` never imports them by name)."""
+    from importlib.metadata import entry_points
+
+    out: dict[str, Study] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        study = ep.load()
+        out[study.id] = study
+    return out
+
+
+def get_study(study_id: str) -> Study:
+    studies = load_studies()
+    if study_id not in studies:
+        raise KeyError(f"unknown study {study_id!r}; registered: {', '.join(sorted(studies)) or 'none'} "
+                       "(studies register through the 'lungxray.studies' entry points: pip install -e .)")
+    return studies[study_id]

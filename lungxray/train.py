@@ -1,0 +1,106 @@
+"""Fitting: determinism, the paper's callbacks, resumable training, model selection."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lungxray.study import TrainConfig
+
+log = logging.getLogger(__name__)
+
+
+def set_determinism(seed: int) -> bool:
+    """Seed Python, NumPy and TF/Keras and turn on TF op determinism. Returns whether it is on."""
+    keras.utils.set_random_seed(seed)
+    try:
+        tf.config.experimental.enable_op_determinism()
+        return True
+    except Exception:  # pragma: no cover - very old TF
+        return False
+
+
+def lr_schedule(name: str):
+    if name == "constant":
+        return None
+    if name == "exp-0.1":
+        return lambda epoch, lr: lr if epoch == 0 else float(lr * math.exp(-0.1))
+    raise ValueError(f"unknown lr_schedule {name!r}")
+
+
+def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
+    opt = keras.optimizers.get(cfg.optimizer)
+    return opt.__class__(learning_rate=cfg.learning_rate)
+
+
+def callbacks(cfg: TrainConfig, workdir: Path, verbose: int = 1) -> list[keras.callbacks.Callback]:
+    cbs: list[keras.callbacks.Callback] = [
+        # Resumes an interrupted run from workdir/backup at the start of the last unfinished epoch.
+        keras.callbacks.BackupAndRestore(str(workdir / "backup"), delete_checkpoint=True),
+    ]
+    if cfg.select_best:
+        mode = "max" if "acc" in cfg.select_best else "min"
+        cbs.append(keras.callbacks.ModelCheckpoint(str(workdir / "best.weights.h5"), monitor=cfg.select_best,
+                                                   mode=mode, save_best_only=True, save_weights_only=True,
+                                                   verbose=0))
+    if cfg.early_stopping_patience is not None:
+        cbs.append(keras.callbacks.EarlyStopping(monitor=cfg.early_stopping_monitor,
+                                                 patience=cfg.early_stopping_patience, verbose=verbose))
+    if cfg.reduce_lr_patience is not None:
+        cbs.append(keras.callbacks.ReduceLROnPlateau(monitor=cfg.reduce_lr_monitor, factor=cfg.reduce_lr_factor,
+                                                     patience=cfg.reduce_lr_patience, verbose=verbose))
+    sched = lr_schedule(cfg.lr_schedule)
+    if sched is not None:
+        cbs.append(keras.callbacks.LearningRateScheduler(sched, verbose=0))
+    cbs.append(keras.callbacks.CSVLogger(str(workdir / "history.csv"), append=True))
+    return cbs
+
+
+def compile_model(model: keras.Model, cfg: TrainConfig, binary: bool) -> None:
+    loss = "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
+    metric = keras.metrics.BinaryAccuracy(name="accuracy") if binary else \
+        keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+    model.compile(optimizer=make_optimizer(cfg), loss=loss, metrics=[metric])
+
+
+def fit(model: keras.Model, train_ds, val_ds, cfg: TrainConfig, workdir: Path, epochs: int,
+        class_weight: dict[int, float] | None = None, verbose: int = 2) -> dict[str, list[float]]:
+    """Train; afterwards ``model`` holds the selected weights (best on ``select_best``, else last)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    hist = model.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight,
+                     callbacks=callbacks(cfg, workdir, verbose), verbose=verbose)
+    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    csv = workdir / "history.csv"
+    if csv.exists():  # after a resume, Keras' History only has the epochs run since; CSVLogger has all
+        history = read_history_csv(csv)
+    best = workdir / "best.weights.h5"
+    if cfg.select_best and best.exists():
+        model.load_weights(str(best))
+    return history
+
+
+def read_history_csv(path: Path) -> dict[str, list[float]]:
+    import csv
+
+    rows: dict[int, dict[str, str]] = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            rows[int(row["epoch"])] = row  # a resumed epoch replaces the interrupted one
+    keys = [k for k in next(iter(rows.values()), {}) if k != "epoch"]
+    return {k: [float(rows[e][k]) for e in sorted(rows)] for k in keys}
+
+
+def best_epoch(history: dict[str, list[float]], monitor: str | None) -> int | None:
+    if not monitor or monitor not in history:
+        return None
+    vals = np.asarray(history[monitor])
+    return int(np.argmax(vals) if "acc" in monitor else np.argmin(vals))
+
+
+def predict_proba(model: keras.Model, ds) -> np.ndarray:
+    return np.asarray(model.predict(ds, verbose=0))
