@@ -72,7 +72,7 @@ def fit(model: keras.Model, train_ds, val_ds, cfg: TrainConfig, workdir: Path, e
         class_weight: dict[int, float] | None = None, verbose: int = 2) -> dict[str, list[float]]:
     """Train; afterwards ``model`` holds the selected weights (best on ``select_best``, else last)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    hist = model.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight,
+    hist = model.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight, shuffle=False,
                      callbacks=callbacks(cfg, workdir, verbose), verbose=verbose)
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     csv = workdir / "history.csv"

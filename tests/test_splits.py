@@ -1,0 +1,65 @@
+import pytest
+
+from lungxray.data.layouts import Record
+from lungxray.data.splits import (
+    SplitConfig,
+    make_split,
+    manifest_hash,
+    manifest_text,
+    read_manifest,
+    split_counts,
+)
+from lungxray.errors import DataError
+
+SYAKUROH = {"Normal": 3312, "Pneumonia": 3135, "Cardiomegaly": 2776, "Pneumothorax": 3316}
+
+
+def records(counts):
+    return [Record(f"{c}/{i}.png", c) for c, n in counts.items() for i in range(n)]
+
+
+def test_two_stage_stratified_split_gives_the_papers_totals():
+    recs = make_split(records(SYAKUROH), SplitConfig("stratified", 0.3, 0.5, "holdout"), seed=1)
+    counts = split_counts(recs)
+    assert [sum(counts[s].values()) for s in ("train", "val", "test")] == [8777, 1881, 1881]  # Table 1
+    # per class within one image of the paper's Table 1 (rounding of the stratified allocation)
+    for c, (tr, _va, _te) in {"Normal": (2318, 497, 497), "Pneumonia": (2195, 470, 470)}.items():
+        assert abs(counts["train"][c] - tr) <= 1
+
+
+def test_val_from_train_split_matches_covid_table_ii_totals():
+    counts = {"COVID": 3616, "Lung_Opacity": 6012, "Normal": 10192, "Viral Pneumonia": 1345}
+    recs = make_split(records(counts), SplitConfig("stratified", 0.2, 0.2, "train"), seed=0)
+    c = split_counts(recs)
+    assert [sum(c[s].values()) for s in ("train", "val", "test")] == [13545, 3387, 4233]
+
+
+def test_split_is_seeded():
+    recs = records({"a": 50, "b": 50})
+    cfg = SplitConfig()
+    assert manifest_hash(make_split(recs, cfg, 3)) == manifest_hash(make_split(recs, cfg, 3))
+    assert manifest_hash(make_split(recs, cfg, 3)) != manifest_hash(make_split(recs, cfg, 4))
+
+
+def test_grouped_split_keeps_patients_together():
+    recs = [Record(f"{i}.png", "ab"[i % 2], None, str(i // 4)) for i in range(200)]
+    out = make_split(recs, SplitConfig("grouped", 0.3, 0.5), seed=0)
+    by_group = {}
+    for r in out:
+        by_group.setdefault(r.group, set()).add(r.split)
+    assert all(len(s) == 1 for s in by_group.values())
+
+
+def test_manifest_round_trip_and_missing_files(tmp_path):
+    recs = make_split(records({"a": 10, "b": 10}), SplitConfig(), 0)
+    for r in recs:
+        (tmp_path / r.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / r.path).write_bytes(b"x")
+    m = tmp_path / "manifest.csv"
+    m.write_text(manifest_text(recs))
+    assert read_manifest(m, tmp_path, ("a", "b")) == recs
+    (tmp_path / recs[0].path).unlink()
+    with pytest.raises(DataError, match=recs[0].path):
+        read_manifest(m, tmp_path)
+    with pytest.raises(DataError, match="not in this study"):
+        read_manifest(m, None, ("a",))

@@ -1,0 +1,47 @@
+import json
+
+from lungxray.cli import main
+from lungxray.data import discover, get_dataset
+from lungxray.data.verify import verify
+from tests.helpers import shared, write_png
+
+
+def _ct(tmp_path, n=2):
+    for split in ("train", "valid", "test"):
+        for c in ("adenocarcinoma", "large.cell.carcinoma", "normal", "squamous.cell.carcinoma"):
+            for i in range(n):
+                write_png(tmp_path / "Data" / split / c / f"{i}.png", seed=hash((split, c, i)) % 10**6)
+    return tmp_path
+
+
+def test_unreadable_and_duplicates_are_listed(tmp_path):
+    _ct(tmp_path)
+    good = tmp_path / "Data/train/normal/0.png"
+    (tmp_path / "Data/test/normal/dup.png").write_bytes(good.read_bytes())  # leak across splits
+    (tmp_path / "Data/train/normal/trunc.png").write_bytes(good.read_bytes()[:40])
+    (tmp_path / "Data/train/normal/empty.png").write_bytes(b"")
+    (tmp_path / "Data/train/normal/text.png").write_text("not an image")
+    rep = verify(discover(get_dataset("chest-ctscan"), tmp_path))
+    bad = {u["file"].rsplit("/", 1)[1]: u["reason"] for u in rep.unreadable}
+    assert set(bad) == {"trunc.png", "empty.png", "text.png"}
+    assert "0 bytes" in bad["empty.png"]
+    assert len(rep.cross_split_groups) == 1
+    assert rep.count_mismatches and not rep.ok  # 2 per class, not the registry's counts
+
+
+def test_cli_exit_code_and_json(tmp_path, capsys):
+    _ct(tmp_path)
+    assert main(["verify-data", "chest-ctscan", "--data-dir", str(tmp_path), "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_files"] == 24 and out["ok"] is False
+
+
+def test_real_chest_ct_counts_and_duplicates(capsys):
+    root = shared("chest-ctscan-images")
+    rep = verify(discover(get_dataset("chest-ctscan"), root))
+    assert rep.ok, rep.to_text()
+    assert {s: sum(v.values()) for s, v in rep.counts.items()} == {"train": 613, "valid": 72, "test": 315}
+    assert rep.n_files == 1000 and rep.n_unique == 847
+    assert len(rep.cross_split_groups) == 22
+    leaked = {f for g in rep.cross_split_groups for f in g["files"] if f.startswith("Data/test/normal/")}
+    assert len(leaked) == 46
