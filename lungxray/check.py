@@ -42,7 +42,9 @@ def check_run(path: Path) -> CheckOutcome:
     classes = ev["classes"]
     y_true, y_pred = R.read_predictions(run_dir / R.PREDICTIONS, classes)
     positive = 1 if res["config"].get("binary_positive") else None
-    recomputed = M.compute(y_true, y_pred, classes, positive)
+    train = res["config"].get("train", {})
+    recomputed = M.compute(y_true, y_pred, classes, positive,
+                           train.get("batch_size") if train.get("batch_mean_accuracy") else None)
     cm = M.confusion(y_true, y_pred, len(classes))
     if cm.tolist() != ev["confusion_matrix"]:
         out.failures.append("confusion matrix in results.json differs from predictions.csv")

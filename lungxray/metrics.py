@@ -26,6 +26,8 @@ DEFINITIONS: dict[str, str] = {
     "recall": "recall (sensitivity) of the positive class (binary)",
     "f1": "F1 of the positive class (binary)",
     "specificity": "recall of the negative class (binary)",
+    "batch_mean_accuracy": "accuracy averaged over evaluation batches (unweighted), as a PyTorch loop that "
+    "averages per-batch accuracies logs it; differs from accuracy when the last batch is smaller",
 }
 
 
@@ -57,8 +59,11 @@ def ovr_counts(cm: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
 
 
 def compute(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str],
-            positive: int | None = None) -> dict[str, float]:
-    """All metrics we report, keyed as in ``DEFINITIONS`` plus ``metric[class]`` per class."""
+            positive: int | None = None, batch_size: int | None = None) -> dict[str, float]:
+    """All metrics we report, keyed as in ``DEFINITIONS`` plus ``metric[class]`` per class.
+
+    ``batch_size``: also report ``batch_mean_accuracy`` over batches of that size, in order.
+    """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     n = len(classes)
     labels = list(range(n))
@@ -82,7 +87,16 @@ def compute(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str]
     if positive is not None and n == 2:
         out["precision"], out["recall"], out["f1"] = float(p[positive]), float(r[positive]), float(f[positive])
         out["specificity"] = float(r[1 - positive])
+    if batch_size:
+        out["batch_mean_accuracy"] = batch_mean_accuracy(y_true, y_pred, batch_size)
     return out
+
+
+def batch_mean_accuracy(y_true: Sequence[int], y_pred: Sequence[int], batch_size: int) -> float:
+    """Mean over consecutive batches of each batch's accuracy (unweighted by batch size)."""
+    correct = np.asarray(y_true) == np.asarray(y_pred)
+    batches = [correct[i:i + batch_size].mean() for i in range(0, len(correct), batch_size)]
+    return float(np.mean(batches)) if batches else float("nan")
 
 
 def from_confusion(cm: Sequence[Sequence[int]], classes: Sequence[str], positive: int | None = None) -> dict[str, float]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from lungxray.errors import DataError, LungxrayError
-from lungxray.study import Experiment, RunConfig, Study
+from lungxray.study import Experiment, PublishedMetric, RunConfig, Study
 
 log = logging.getLogger("lungxray")
 
@@ -164,6 +164,7 @@ class _Data:
             data_dir = opts.data_dir
         self.found = discover(self.spec, data_dir, opts.download)
         self.pipelines: dict[Any, Any] = {}
+        self.features: dict[Any, Any] = {}  # frozen-backbone features, shared by experiments
 
 
 def run_study(study: Study, opts: RunOptions) -> list[Path]:
@@ -173,7 +174,8 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
     if opts.smoke:
         given.update(study.smoke.variants)
     choices = study.resolve_variants(given)
-    exps = [study.experiment(n) for n in opts.experiments] if opts.experiments else list(study.experiments)
+    names = opts.experiments or (study.smoke.experiments if opts.smoke else ())
+    exps = [study.experiment(n) for n in names] if names else list(study.experiments)
     weights = None if opts.smoke else parse_weights(opts.weights)
     out_parent = Path(opts.out or f"runs/{study.id}")
     with tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
@@ -225,7 +227,6 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
                    weights: str | None, out: Path) -> Path:
     import keras
 
-    from lungxray import metrics as M
     from lungxray import results as R
     from lungxray.data import balancing
     from lungxray.data.pipeline import ImagePipeline
@@ -236,10 +237,11 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         read_manifest,
         split_counts,
     )
+    from lungxray.features import FeaturePipeline, frozen_parts, weights_digest
     from lungxray.models import build_model
     from lungxray.models.weights import describe
     from lungxray.report.pdf import write_report
-    from lungxray.train import best_epoch, compile_model, fit, predict_proba, set_determinism
+    from lungxray.train import BatchMeanAccuracy, best_epoch, compile_model, fit, set_determinism
 
     t0 = time.time()
     cfg = exp.configure(choices)
@@ -257,6 +259,9 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         records = read_manifest(opts.manifest, data.found.root, cfg.classes)
     else:
         records = make_split(records, cfg.split, opts.seed)
+    if cfg.balancing != "none" and not opts.manifest:  # a given manifest already lists the resampled set
+        train = balancing.resample([r for r in records if r.split == "train"], cfg.balancing, opts.seed)
+        records = train + [r for r in records if r.split != "train"]
     run_dir = R.prepare_run_dir(out, opts.overwrite)
     log.info("%s/%s -> %s", study.id, exp.name, run_dir)
     R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(records))
@@ -276,26 +281,32 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     keras.backend.clear_session()
     set_determinism(opts.seed)
     model = build_model(cfg.model, n_out, shape, weights)
-    compile_model(model, cfg.train, binary)
-    cw = balancing.class_weights(pipe.labels("train"), len(cfg.classes)) if cfg.train.class_weight else None
+    inputs, trained = pipe, model
+    parts = frozen_parts(model)
+    if parts is not None and not cfg.augment.active:  # same features every epoch: compute them once
+        fkey = (key, weights_digest(parts[0]))
+        if fkey not in data.features:
+            log.info("frozen backbone, no augmentation: computing features once")
+            data.features[fkey] = FeaturePipeline(pipe, parts[0])
+        inputs, trained = data.features[fkey], parts[1]
+    compile_model(trained, cfg.train, binary)
+    cw = balancing.class_weights(inputs.labels("train"), len(cfg.classes)) if cfg.train.class_weight else None
     train_cfg = replace(cfg.train, epochs=epochs)
-    history = fit(model, pipe.dataset("train", training=True), pipe.dataset("val"), train_cfg, run_dir, epochs,
-                  class_weight=cw, verbose=opts.verbose)
-    proba = predict_proba(model, pipe.dataset("test"))
-    if binary:
-        p1 = proba.reshape(-1)
-        proba = np.stack([1 - p1, p1], axis=1)
-        y_pred = (p1 > 0.5).astype(int)
-    else:
-        y_pred = proba.argmax(axis=1)
-    y_true = pipe.labels("test")
-    test_files = [r.path for r in pipe.split_records("test")]
-    positive = 1 if binary else None
-    mets = M.compute(y_true, y_pred, cfg.classes, positive)
-    cm = M.confusion(y_true, y_pred, len(cfg.classes))
+    extra = []
+    if cfg.train.batch_mean_accuracy:
+        extra.append(BatchMeanAccuracy(inputs.dataset(cfg.val_split), inputs.labels(cfg.val_split),
+                                       cfg.train.batch_size, binary))
+    history = fit(trained, inputs.dataset("train", training=True), inputs.dataset(cfg.val_split), train_cfg,
+                  run_dir, epochs, class_weight=cw, verbose=opts.verbose, extra_callbacks=extra)
+    ev = evaluate(trained, inputs, "test", cfg, binary)
     reasons = _unfaithful_reasons(study, exp, cfg, opts, weights, mism, epochs)
-    comparison = compare(exp, mets, faithful=not reasons)
-    R.write_predictions(run_dir / R.PREDICTIONS, test_files, y_true, y_pred, proba, cfg.classes)
+    mets = ev["metrics"]
+    best = best_epoch(history, cfg.train.select_best)
+    comparison = compare(exp, mets, faithful=not reasons, history=history, epoch=best)
+    files, y_true, y_pred, proba = (ev.pop(k) for k in ("files", "y_true", "y_pred", "proba"))
+    R.write_predictions(run_dir / R.PREDICTIONS, files, y_true, y_pred, proba, cfg.classes)
+    extra_evals = {name: extra_evaluation(name, y_pred, inputs, data.found.root, cfg)
+                   for name in cfg.extra_evaluations}
     result = {
         "schema": R.SCHEMA,
         "study": study.id,
@@ -325,15 +336,16 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
             "epochs_run": len(next(iter(history.values()), [])),
             "epochs_requested": epochs,
             "op_determinism": op_det,
+            "feature_cache": inputs is not pipe,
             "versions": R.versions(),
             "device": R.device(),
             "command": " ".join([f"python -m reproductions.{study.id}", *sys.argv[1:]]),
             "duration_s": None,
         },
         "history": history,
-        "best_epoch": best_epoch(history, cfg.train.select_best),
-        "evaluation": {"split": "test", "n": int(len(y_true)), "classes": list(cfg.classes),
-                       "confusion_matrix": cm.tolist(), "metrics": mets},
+        "best_epoch": best,
+        "evaluation": ev,
+        "extra_evaluations": extra_evals,
         "comparison": comparison,
         "published": published_dict(exp),
         "study_notes": list(study.notes),
@@ -342,6 +354,46 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     R.atomic_write_text(run_dir / R.RESULTS, R.dumps(result))
     write_report(result, run_dir / R.REPORT)
     return run_dir
+
+
+def evaluate(model, pipe, split: str, cfg: RunConfig, binary: bool) -> dict[str, Any]:
+    """Predict a split (from the pipeline's cache) and score it."""
+    from lungxray import metrics as M
+    from lungxray.train import predict_proba
+
+    proba = predict_proba(model, pipe.dataset(split))
+    if binary:
+        p1 = proba.reshape(-1)
+        proba = np.stack([1 - p1, p1], axis=1)
+        y_pred = (p1 > 0.5).astype(int)
+    else:
+        y_pred = proba.argmax(axis=1)
+    y_true = pipe.labels(split)
+    bs = cfg.train.batch_size if cfg.train.batch_mean_accuracy else None
+    return {"split": split, "n": int(len(y_true)), "classes": list(cfg.classes),
+            "confusion_matrix": M.confusion(y_true, y_pred, len(cfg.classes)).tolist(),
+            "metrics": M.compute(y_true, y_pred, cfg.classes, 1 if binary else None, bs),
+            "files": [r.path for r in pipe.split_records(split)], "y_true": y_true, "y_pred": y_pred,
+            "proba": proba}
+
+
+def extra_evaluation(name: str, test_pred: np.ndarray, pipe, root: Path, cfg: RunConfig) -> dict[str, Any]:
+    """Re-score the test predictions on a corrected subset (no new inference)."""
+    from lungxray import metrics as M
+    from lungxray.data.verify import sha256_file
+
+    if name != "test_deduplicated":
+        raise ValueError(f"unknown extra evaluation {name!r}")
+    train_hashes = {sha256_file(root / r.path) for r in pipe.split_records("train")}
+    test = pipe.split_records("test")
+    keep = np.array([sha256_file(root / r.path) not in train_hashes for r in test], dtype=bool)
+    y_true, y_pred = pipe.labels("test")[keep], test_pred[keep]
+    return {"description": "test images that are not byte-identical to any training image",
+            "n": int(keep.sum()), "excluded": [r.path for r, k in zip(test, keep, strict=True) if not k],
+            "classes": list(cfg.classes),
+            "confusion_matrix": M.confusion(y_true, y_pred, len(cfg.classes)).tolist(),
+            "metrics": M.compute(y_true, y_pred, cfg.classes, None,
+                                 cfg.train.batch_size if cfg.train.batch_mean_accuracy else None)}
 
 
 def _subset_note(cfg: RunConfig, data: _Data, mism) -> str:
@@ -355,13 +407,22 @@ def _subset_note(cfg: RunConfig, data: _Data, mism) -> str:
     return "; ".join(parts) or "full dataset"
 
 
-def compare(exp: Experiment, mets: dict[str, float], faithful: bool) -> list[dict]:
-    """Published vs reproduced for every published metric of the experiment."""
+def compare(exp: Experiment, mets: dict[str, float], faithful: bool, history: dict | None = None,
+            epoch: int | None = None) -> list[dict]:
+    """Published vs reproduced for every published metric (and final-epoch log value) of the experiment."""
     from lungxray.metrics import describe
 
     rows = []
-    for pm in exp.published.metrics:
-        rep = mets.get(pm.key)
+    pms = list(exp.published.metrics)
+    for key, val in exp.published.final_epoch.items():
+        pms.append(PublishedMetric(f"history:{key}", val, exp.published.final_epoch_source,
+                                   f"{key} (evaluated epoch)", tolerance=0.1 if "loss" in key else 0.05))
+    for pm in pms:
+        if pm.key.startswith("history:"):
+            h = (history or {}).get(pm.key.split(":", 1)[1])
+            rep = None if not h else float(h[epoch if epoch is not None else -1])
+        else:
+            rep = mets.get(pm.key)
         diff = None if rep is None else rep - pm.value
         within = diff is not None and abs(diff) <= pm.tolerance + 1e-12
         if rep is None:
@@ -370,7 +431,9 @@ def compare(exp: Experiment, mets: dict[str, float], faithful: bool) -> list[dic
             verdict = "not comparable (run not faithful)"
         else:
             verdict = "reproduced" if within else "not reproduced"
-        rows.append({"key": pm.key, "label": pm.name, "definition": describe(pm.key), "source": pm.source,
+        definition = ("training-log value of the evaluated epoch" if pm.key.startswith("history:")
+                      else describe(pm.key))
+        rows.append({"key": pm.key, "label": pm.name, "definition": definition, "source": pm.source,
                      "published": pm.value, "reproduced": rep, "difference": diff, "tolerance": pm.tolerance,
                      "within_tolerance": within, "expectation": pm.expectation, "reason": pm.reason,
                      "verdict": verdict})

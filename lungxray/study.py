@@ -35,6 +35,7 @@ class TrainConfig:
     reduce_lr_monitor: str = "val_loss"
     lr_schedule: str = "constant"  # LearningRateScheduler: "constant" | "exp-0.1" (x e^-0.1 per epoch)
     select_best: str | None = "val_loss"  # ModelCheckpoint monitor of the evaluated model; None = last
+    batch_mean_accuracy: bool = False  # also log validation accuracy averaged over batches (PyTorch-log style)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class RunConfig:
     binary_positive: str | None = None  # sigmoid output: the class predicted as 1
     per_class_limit: int | None = None  # use only this many images of each class
     subset_selection: str = "first"  # "first" (natural file-name order) | "random" (seeded)
+    balancing: str = "none"  # training split only: see lungxray.data.balancing.SAMPLERS
+    val_split: str = "val"  # the split monitored each epoch ("test" where the paper logged the test set)
+    extra_evaluations: tuple[str, ...] = ()  # "test_deduplicated": test images not byte-identical to a train image
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class PublishedMetric:
 @dataclass(frozen=True)
 class Published:
     metrics: tuple[PublishedMetric, ...] = ()
+    # training-log values of the evaluated epoch (Keras history keys), compared with ours
+    final_epoch: Mapping[str, float] = field(default_factory=dict)
+    final_epoch_source: str = ""
     confusion_matrix: tuple[tuple[int, ...], ...] | None = None
     confusion_source: str = ""
     history: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # keras history keys
@@ -107,6 +114,7 @@ class Smoke:
     variants: Mapping[str, str] = field(default_factory=dict)  # variant choices forced in smoke runs
     model_params: Mapping[str, Any] = field(default_factory=dict)  # model parameters overridden
     why: str = ""  # shown in the results: why the smoke run differs from the study's defaults
+    experiments: tuple[str, ...] = ()  # experiments a plain --smoke runs (default all)
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,26 @@ def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
     return opt.__class__(learning_rate=cfg.learning_rate)
 
 
-def callbacks(cfg: TrainConfig, workdir: Path, verbose: int = 1) -> list[keras.callbacks.Callback]:
-    cbs: list[keras.callbacks.Callback] = [
+class BatchMeanAccuracy(keras.callbacks.Callback):
+    """Adds ``val_batch_mean_accuracy`` to each epoch's logs: validation accuracy averaged over
+    batches, the way a PyTorch loop that averages per-batch accuracies reports it."""
+
+    def __init__(self, val_ds, y_true: np.ndarray, batch_size: int, binary: bool):
+        super().__init__()
+        self.val_ds, self.y_true, self.batch_size, self.binary = val_ds, y_true, batch_size, binary
+
+    def on_epoch_end(self, epoch, logs=None):
+        from lungxray.metrics import batch_mean_accuracy
+
+        p = np.asarray(self.model.predict(self.val_ds, verbose=0))
+        y_pred = (p.reshape(-1) > 0.5).astype(int) if self.binary else p.argmax(axis=1)
+        if logs is not None:
+            logs["val_batch_mean_accuracy"] = batch_mean_accuracy(self.y_true, y_pred, self.batch_size)
+
+
+def callbacks(cfg: TrainConfig, workdir: Path, verbose: int = 1,
+              extra: list[keras.callbacks.Callback] | None = None) -> list[keras.callbacks.Callback]:
+    cbs: list[keras.callbacks.Callback] = [*(extra or []),
         # Resumes an interrupted run from workdir/backup at the start of the last unfinished epoch.
         keras.callbacks.BackupAndRestore(str(workdir / "backup"), delete_checkpoint=True),
     ]
@@ -69,11 +87,12 @@ def compile_model(model: keras.Model, cfg: TrainConfig, binary: bool) -> None:
 
 
 def fit(model: keras.Model, train_ds, val_ds, cfg: TrainConfig, workdir: Path, epochs: int,
-        class_weight: dict[int, float] | None = None, verbose: int = 2) -> dict[str, list[float]]:
+        class_weight: dict[int, float] | None = None, verbose: int = 2,
+        extra_callbacks: list[keras.callbacks.Callback] | None = None) -> dict[str, list[float]]:
     """Train; afterwards ``model`` holds the selected weights (best on ``select_best``, else last)."""
     workdir.mkdir(parents=True, exist_ok=True)
     hist = model.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight, shuffle=False,
-                     callbacks=callbacks(cfg, workdir, verbose), verbose=verbose)
+                     callbacks=callbacks(cfg, workdir, verbose, extra_callbacks), verbose=verbose)
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     csv = workdir / "history.csv"
     if csv.exists():  # after a resume, Keras' History only has the epochs run since; CSVLogger has all

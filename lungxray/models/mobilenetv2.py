@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from lungxray.models.heads import classification_head
 from lungxray.models.weights import load_application
 
 
@@ -21,21 +22,6 @@ def set_trainable_tail(base: keras.Model, n: int | None, count: str = "layers") 
     tail = {id(la) for la in layers[len(layers) - n:]} if n else set()
     for la in base.layers:
         la.trainable = id(la) in tail
-
-
-def classification_head(x, n_outputs: int, head: str, dropout: float, activation: str):
-    """Heads named in study variants: ``gap-bn-dropout``, ``gap-dense128-bn-dropout``, ``gap-dropout``."""
-    L = keras.layers
-    x = L.GlobalAveragePooling2D(name="head_gap")(x)
-    if head == "gap-dense128-bn-dropout":
-        x = L.Dense(128, activation="relu", name="head_dense")(x)
-    if head in ("gap-bn-dropout", "gap-dense128-bn-dropout"):
-        x = L.BatchNormalization(name="head_bn")(x)
-    elif head != "gap-dropout":
-        raise ValueError(f"unknown head {head!r}")
-    if dropout:
-        x = L.Dropout(dropout, name="head_dropout")(x)
-    return L.Dense(n_outputs, activation=activation, name="predictions")(x)
 
 
 def mobilenetv2_classifier(n_classes: int, input_shape=(224, 224, 3), weights: str | None = None,

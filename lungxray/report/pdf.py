@@ -192,9 +192,11 @@ def confusion_page(res: dict) -> plt.Figure:
 def curves_page(res: dict) -> plt.Figure:
     fig = _page("Training curves (lines: reproduced; markers: published)")
     h, ph = res.get("history", {}), res.get("published", {}).get("history", {})
+    colours = ["#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a"]
     for i, metric in enumerate(("accuracy", "loss")):
         ax = fig.add_axes([0.1, 0.55 - 0.45 * i, 0.8, 0.33])
-        for key, colour in ((metric, "#1565c0"), (f"val_{metric}", "#ef6c00")):
+        keys = sorted({k for k in [*h, *ph] if k.endswith(metric)}, key=lambda k: (k.startswith("val"), k))
+        for key, colour in zip(keys, colours * 2, strict=False):
             if key in h:
                 ax.plot(range(1, len(h[key]) + 1), h[key], color=colour, label=f"reproduced {key}")
             if key in ph:
@@ -208,12 +210,40 @@ def curves_page(res: dict) -> plt.Figure:
     return fig
 
 
+def extra_evaluation_page(res: dict) -> plt.Figure | None:
+    extra = res.get("extra_evaluations") or {}
+    if not extra:
+        return None
+    fig = _page("Additional evaluations (same model, corrected test sets)")
+    y = 0.90
+    main_m = res["evaluation"]["metrics"]
+    for i, (name, ev) in enumerate(extra.items()):
+        m = ev["metrics"]
+        keys = [k for k in ("accuracy", "batch_mean_accuracy", "macro_precision", "macro_recall", "macro_f1")
+                if k in m]
+        lines = [f"{name}: {ev['description']}",
+                 f"images: {ev['n']} of {res['evaluation']['n']} ({len(ev['excluded'])} excluded)"]
+        lines += [f"  {k}: {m[k]:.4f}  (full test set: {main_m.get(k, float('nan')):.4f})" for k in keys]
+        fig.text(0.06, y, "\n".join(lines), fontsize=8.5, va="top", family="monospace")
+        ax = fig.add_axes([0.3, 0.40 - 0.35 * i, 0.36, 0.30])
+        sns.heatmap(np.array(ev["confusion_matrix"]), annot=True, fmt="d", cbar=False, cmap="Greens", ax=ax,
+                    square=True, xticklabels=ev["classes"], yticklabels=ev["classes"], annot_kws={"fontsize": 7})
+        ax.set_title(f"{name}: confusion matrix", fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right")
+        ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
+        y -= 0.35
+    return fig
+
+
 def render(res: dict) -> bytes:
     buf = io.BytesIO()
     with plt.rc_context({"font.size": 8, "pdf.compression": 6}), PdfPages(
             buf, metadata={"Creator": "lungxray", "Producer": "lungxray", "CreationDate": None,
                            "ModDate": None}) as pdf:
-        for fig in [provenance_page(res), *comparison_pages(res), confusion_page(res), curves_page(res)]:
+        pages = [provenance_page(res), *comparison_pages(res), confusion_page(res), extra_evaluation_page(res),
+                 curves_page(res)]
+        for fig in [f for f in pages if f is not None]:
             pdf.savefig(fig)
             plt.close(fig)
     return buf.getvalue()

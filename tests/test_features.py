@@ -1,0 +1,48 @@
+"""Cached frozen-backbone features give the same predictions as the full model."""
+
+import keras
+import numpy as np
+
+from lungxray.data.layouts import Record
+from lungxray.data.pipeline import AugmentConfig, ImageConfig, ImagePipeline
+from lungxray.features import FeaturePipeline, frozen_parts, weights_digest
+from lungxray.models.backbones import cnn_classifier, cnn_lstm_classifier
+from tests.helpers import write_png
+
+
+def _pipe(tmp_path):
+    recs = []
+    for i in range(12):
+        write_png(tmp_path / f"{i}.png", "L", size=(40, 40), seed=i)
+        recs.append(Record(f"{i}.png", "ab"[i % 2], ("train", "val", "test")[i % 3]))
+    return ImagePipeline(tmp_path, recs, ["a", "b"], ImageConfig(32, "rgb"), AugmentConfig(), 4, 0, binary=True)
+
+
+def test_cached_and_uncached_paths_predict_the_same(tmp_path):
+    keras.utils.set_random_seed(0)
+    pipe = _pipe(tmp_path)
+    model = cnn_lstm_classifier(1, (32, 32, 3), None, sequence="positions", frozen=True)
+    bb, head = frozen_parts(model)
+    feats = FeaturePipeline(pipe, bb)
+    for split in ("train", "test"):
+        full = model.predict(pipe.dataset(split), verbose=0)
+        cached = head.predict(feats.dataset(split), verbose=0)
+        np.testing.assert_allclose(cached, full, rtol=0, atol=1e-6)
+        assert ((cached > 0.5) == (full > 0.5)).all()
+    # after training the head on cached features, the full model still agrees (shared layers)
+    head.compile("adam", "binary_crossentropy")
+    head.fit(feats.dataset("train", training=True), epochs=1, verbose=0)
+    np.testing.assert_allclose(head.predict(feats.dataset("test"), verbose=0),
+                               model.predict(pipe.dataset("test"), verbose=0), atol=1e-6)
+
+
+def test_trainable_backbone_is_not_cached():
+    assert frozen_parts(cnn_classifier(2, (32, 32, 3), None, frozen=False)) is None
+    keras.backend.clear_session()  # as the runner does before each experiment
+    keras.utils.set_random_seed(0)
+    a = cnn_classifier(2, (32, 32, 3), None, frozen=True)
+    assert frozen_parts(a) is not None
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    b = cnn_classifier(2, (32, 32, 3), None, frozen=True)
+    assert weights_digest(a.get_layer("backbone")) == weights_digest(b.get_layer("backbone"))
