@@ -41,6 +41,11 @@ def _report(a: argparse.Namespace) -> int:
     from lungxray.report.pdf import write_report
     from lungxray.results import REPORT, load_results
 
+    if a.summary:
+        from lungxray.report.summary import write_summary
+
+        print(f"wrote {write_summary(Path(a.run), Path(a.out) if a.out else None)}")
+        return 0
     res = load_results(Path(a.run))
     run_dir = Path(a.run) if Path(a.run).is_dir() else Path(a.run).parent
     out = Path(a.out) if a.out else run_dir / REPORT
@@ -73,8 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("reports", nargs="?", default="reports", help="folder searched for results.json (default reports)")
     c.add_argument("-v", "--verbose", action="store_true", help="print every metric comparison")
     c.set_defaults(fn=_check)
-    r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json")
-    r.add_argument("run", help="run folder or results.json")
+    r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json, or with --summary "
+                       "the side-by-side summary.pdf of a folder of run folders")
+    r.add_argument("run", help="run folder or results.json (with --summary: the folder holding run folders)")
+    r.add_argument("--summary", action="store_true", help="write summary.pdf over the run folders in RUN")
     r.add_argument("--out", help="PDF path (default: report.pdf in the run folder)")
     r.set_defaults(fn=_report)
     s = sub.add_parser("studies", help="list the registered studies")

@@ -150,15 +150,14 @@ def _select_subset(records, cfg: RunConfig, seed: int):
 class _Data:
     """Discovered data, shared by the experiments of one study run."""
 
-    def __init__(self, study: Study, opts: RunOptions, tmp: Path | None):
+    def __init__(self, study: Study, opts: RunOptions, tmp: Path | None, cfg0: RunConfig):
         from lungxray.data import discover, get_dataset
         from lungxray.data.synthetic import make_dataset
 
-        self.spec = get_dataset(study.dataset)
+        self.spec = get_dataset(cfg0.dataset)
         self.synthetic = opts.smoke
         if opts.smoke:
-            cfg0 = study.experiments[0].configure(study.defaults())
-            data_dir = make_dataset(study.dataset, tmp / "smoke-data", study.smoke.per_class, opts.seed,
+            data_dir = make_dataset(cfg0.dataset, tmp / "smoke-data", study.smoke.per_class, opts.seed,
                                     classes=cfg0.classes)
         else:
             data_dir = opts.data_dir
@@ -179,8 +178,13 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
     weights = None if opts.smoke else parse_weights(opts.weights)
     out_parent = Path(opts.out or f"runs/{study.id}")
     with tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
-        data = _Data(study, opts, Path(tmp))
-        return [run_experiment(study, e, choices, opts, data, weights, out_parent / e.name) for e in exps]
+        data = _Data(study, opts, Path(tmp), exps[0].configure(choices))
+        dirs = [run_experiment(study, e, choices, opts, data, weights, out_parent / e.name) for e in exps]
+    if len(study.experiments) > 1:
+        from lungxray.report.summary import write_summary
+
+        log.info("wrote %s", write_summary(out_parent))
+    return dirs
 
 
 def _check_scan(data: _Data, cfg: RunConfig, opts: RunOptions) -> list[dict]:

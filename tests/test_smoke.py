@@ -54,3 +54,15 @@ def test_check_catches_tampered_results(smoke_runs, tmp_path):
     res["evaluation"]["metrics"]["accuracy"] = 0.99
     (run / R.RESULTS).write_text(json.dumps(res))
     assert any("recomputed" in f for f in check_run(run / R.RESULTS).failures)
+
+
+@pytest.mark.parametrize("study", ["covid_balancing", "uly2023", "hanif2025", "cnn_vs_lstm"])
+def test_every_study_smoke_runs_and_checks(study, tmp_path):
+    subprocess.run([sys.executable, "-m", f"reproductions.{study}", "--smoke", "-q", "--out", str(tmp_path)],
+                   check=True, timeout=600)
+    runs = R.find_results(tmp_path)
+    assert runs
+    for p in runs:
+        assert (p.parent / R.PREDICTIONS).is_file() and (p.parent / R.REPORT).is_file()
+        assert check_run(p).failures == []
+    assert (tmp_path / "summary.pdf").is_file()

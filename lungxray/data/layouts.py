@@ -201,4 +201,34 @@ class SuffixLabels:
         return res
 
 
-Layout = ClassFolders | SplitClassFolders | CsvLabels | SuffixLabels
+@dataclass(frozen=True)
+class Combined:
+    """Several datasets side by side under one root: ``<root>/<part folder>/...``.
+
+    ``parts`` maps a folder name to that dataset's layout; records get the folder as a path
+    prefix, and groups are prefixed with it too (patients of different sources never merge).
+    """
+
+    name: str
+    parts: Mapping[str, object]  # folder -> layout
+
+    def matches(self, root: Path) -> bool:
+        return any((root / f).is_dir() and lay.matches(root / f) for f, lay in self.parts.items())
+
+    def scan(self, root: Path, classes: Iterable[str] | None = None) -> ScanResult:
+        res = ScanResult()
+        for folder, lay in self.parts.items():
+            sub = root / folder
+            if not (sub.is_dir() and lay.matches(sub)):
+                res.missing_classes.append(f"{folder}/ (source)")
+                continue
+            part = lay.scan(sub, classes)
+            res.records += [Record(f"{folder}/{r.path}", r.label, r.split, f"{folder}:{r.group or r.path}")
+                            for r in part.records]
+            res.skipped += [(f"{folder}/{p}", w) for p, w in part.skipped]
+            res.missing_classes += [f"{folder}/{c}" for c in part.missing_classes]
+            res.empty_classes += [f"{folder}/{c}" for c in part.empty_classes]
+        return res
+
+
+Layout = ClassFolders | SplitClassFolders | CsvLabels | SuffixLabels | Combined

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from lungxray.data.layouts import ClassFolders, CsvLabels, Layout, SplitClassFolders, SuffixLabels
+from lungxray.data.layouts import (
+    ClassFolders,
+    Combined,
+    CsvLabels,
+    Layout,
+    SplitClassFolders,
+    SuffixLabels,
+)
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,21 @@ register(DatasetSpec(
     layouts=(SuffixLabels("CHNCXR_####_#.png", ("CXR_png/CHNCXR_*", "CHNCXR_*", "*/CXR_png/CHNCXR_*"),
                           {"0": "normal", "1": "abnormal"}, "shenzhen"),),
     expected_counts={"normal": 336, "abnormal": 326},
+))
+
+
+register(DatasetSpec(
+    key="cxr-combined",
+    title="ChestX-ray14 + Montgomery + Shenzhen, combined (normal vs abnormal)",
+    kaggle_handle=None,
+    handle_note="Three sources: download each (NIH: Kaggle 'nih-chest-xrays/data'; Montgomery and Shenzhen from "
+    "the U.S. National Library of Medicine) into nih-chestxray14/, montgomery/ and shenzhen/ under one folder.",
+    classes=("normal", "abnormal"),
+    label_source="per source: NIH CSV, Montgomery/Shenzhen file-name suffix",
+    layouts=(Combined("<root>/{nih-chestxray14,montgomery,shenzhen}/", {
+        k: REGISTRY[k].layouts[0] for k in ("nih-chestxray14", "montgomery", "shenzhen")}),),
+    expected_counts={c: sum(REGISTRY[k].expected_counts[c] for k in ("nih-chestxray14", "montgomery", "shenzhen"))
+                     for c in ("normal", "abnormal")},
 ))
 
 

@@ -96,6 +96,9 @@ def make_dataset(key: str, out: Path, per_class: int, seed: int = 0, classes: Se
             for i in range(per_class):
                 suffix = 0 if c == "normal" else 1
                 _save(out / "CXR_png" / f"{prefix}_{len(use) * i + suffix:04d}_{suffix}.png", img(c, size or 256), "L")
+    elif key == "cxr-combined":
+        for part in ("nih-chestxray14", "montgomery", "shenzhen"):
+            make_dataset(part, out / part, max(2, per_class // 3), seed + len(part), classes, size)
     else:
         raise KeyError(f"no synthetic layout for dataset {key!r}")
     return out

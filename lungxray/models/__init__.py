@@ -36,10 +36,12 @@ def build_model(cfg: ModelConfig, n_outputs: int, input_shape: tuple[int, int, i
 def _load_builders() -> None:
     if BUILDERS:
         return
-    from lungxray.models import backbones, mobilenetv2, resnet18
+    from lungxray.models import backbones, mobilenetv2, resnet18, simple
 
     register("mobilenetv2_classifier")(mobilenetv2.mobilenetv2_classifier)
     register("resnet18_classifier")(resnet18.resnet18_classifier)
     register("cnn_classifier")(backbones.cnn_classifier)
     register("cnn_lstm_classifier")(backbones.cnn_lstm_classifier)
     register("lstm_classifier")(backbones.lstm_classifier)
+    register("simple_cnn")(simple.simple_cnn)
+    register("simple_cnn_lstm")(simple.simple_cnn_lstm)
