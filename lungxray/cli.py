@@ -54,6 +54,19 @@ def _report(a: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(a: argparse.Namespace) -> int:
+    from lungxray.audit import run_audit, to_text
+    from lungxray.study import get_study, load_studies
+
+    studies = [get_study(s) for s in a.study] if a.study else [v for _, v in sorted(load_studies().items())]
+    claims = run_audit(studies)
+    if a.json:
+        print(json.dumps([c.to_dict() for c in claims], indent=2, allow_nan=False, default=str))
+    else:
+        print(to_text(claims))
+    return 0
+
+
 def _studies(a: argparse.Namespace) -> int:
     from lungxray.study import load_studies
 
@@ -84,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--summary", action="store_true", help="write summary.pdf over the run folders in RUN")
     r.add_argument("--out", help="PDF path (default: report.pdf in the run folder)")
     r.set_defaults(fn=_report)
+    au = sub.add_parser("audit", help="recompute every published number that follows from other published numbers")
+    au.add_argument("study", nargs="*", help="study ids (default all)")
+    au.add_argument("--json", action="store_true", help="all records as JSON")
+    au.set_defaults(fn=_audit)
     s = sub.add_parser("studies", help="list the registered studies")
     s.set_defaults(fn=_studies)
     return p

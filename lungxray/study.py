@@ -62,6 +62,7 @@ class Variant:
     choices: Mapping[str, str]  # choice -> what it means
     default: str
     why_default: str = ""
+    departs: Mapping[str, str] = field(default_factory=dict)  # choice -> why a run with it is not faithful
 
     def __post_init__(self):
         if self.default not in self.choices:
@@ -128,6 +129,7 @@ class Study:
     variants: tuple[Variant, ...] = ()
     smoke: Smoke = Smoke()
     notes: tuple[str, ...] = ()
+    audit: Callable[[], list[Any]] | None = None  # study-specific lungxray.audit.Claim list
 
     def experiment(self, name: str) -> Experiment:
         for e in self.experiments:

@@ -35,11 +35,13 @@ VARIANTS = (
     Variant("sources", "Which datasets are combined.",
             {"nih+montgomery+shenzhen": "all three, as the paper describes",
              "nih-only": "ChestX-ray14 alone (what can be had offline here, as a 64-pixel subset)"},
-            "nih+montgomery+shenzhen", "the paper's description"),
+            "nih+montgomery+shenzhen", "the paper's description",
+            departs={"nih-only": "NIH ChestX-ray14 only, without Montgomery and Shenzhen"}),
     Variant("split", "70:15:15 split unit. The paper splits images; NIH patients then straddle splits.",
             {"images": "stratified by image, as the paper describes (faithful)",
              "patients": "grouped by patient (NIH 'Patient ID'): no patient in two splits (corrected)"},
-            "images", "faithful to the paper; 'patients' is the corrected variant"),
+            "images", "faithful to the paper; 'patients' is the corrected variant",
+            departs={"patients": "corrected patient-level split instead of the paper's image-level split"}),
     Variant("augmentation", "Rotation, flipping, zooming and shifting, parameters not given.",
             {"mild": "rotation ±10°, horizontal flip, zoom ±10%, shift ±10%",
              "strong": "rotation ±20°, horizontal flip, zoom ±20%, shift ±20%", "none": "no augmentation"},
@@ -93,6 +95,18 @@ def _published(name: str) -> Published:
     ))
 
 
+def audit() -> list:
+    from lungxray.audit import claim, f1, finding
+
+    sid, out = "cnn_vs_lstm", []
+    for name, (_acc, p, r, f) in PUBLISHED.items():
+        out.append(claim(sid, "Results", f"{name}: F1 from precision and recall", f, f1(p, r), 0.0015,
+                         explanation=f"2PR/(P+R) gives {f1(p, r):.4f}"))
+    out.append(finding(sid, "Methods", "a 70:15:15 split of ChestX-ray14 images (not patients) puts images of one "
+                       "patient in several splits; the corrected variant split=patients avoids it"))
+    return out
+
+
 STUDY = Study(
     id="cnn_vs_lstm",
     title="CNN vs CNN-LSTM for normal/abnormal chest X-rays",
@@ -105,6 +119,7 @@ STUDY = Study(
     experiments=(Experiment("cnn", "CNN", _config("cnn"), _published("cnn")),
                  Experiment("cnn_lstm", "CNN-LSTM", _config("cnn_lstm"), _published("cnn_lstm"))),
     variants=VARIANTS,
+    audit=audit,
     smoke=Smoke(per_class=45, epochs=8, image_size=64),
     notes=("Labels: NIH 'No Finding' is normal, any finding abnormal; Montgomery/Shenzhen _0 normal, _1 tuberculosis.",
            "Softmax over two classes with sparse categorical cross-entropy (= categorical cross-entropy on one-hot).",

@@ -119,6 +119,30 @@ def _published(name: str) -> Published:
 
 ROUND1_NOTE = "Table VII (first round, all ResNet50): its figures are not yet entered here"
 
+def audit() -> list:
+    from lungxray.audit import claim
+    from lungxray.data.balancing import replicate_ceil_counts
+
+    sid, out = "covid_balancing", []
+    sp = TABLE_II_SPLIT
+    out.append(claim(sid, "Table II", "train + validation + test = 21,165", 21165, sum(sp.values()), 0))
+    out.append(claim(sid, "Table II", "test = 20% of all", 0.20, sp["test"] / 21165, 0.0005))
+    out.append(claim(sid, "Table II", "validation = 20% of the training part",
+                     0.20, sp["validation"] / (sp["train"] + sp["validation"]), 0.0005))
+    before, after = TABLE_V_OVERSAMPLING["before"], TABLE_V_OVERSAMPLING["after"]
+    out.append(claim(sid, "Table V vs Table II", "classes before oversampling sum to the training set",
+                     sp["train"], sum(before.values()), 0))
+    rule = replicate_ceil_counts(before)
+    for c in CLASSES:
+        out.append(claim(sid, "Table V", f"{c}: oversampled count = n x ceil(6509/n)", after[c], rule[c], 0))
+    out.append(claim(sid, "Table IV", "undersampled total = 4 x smallest class", TABLE_IV_UNDERSAMPLED["total"],
+                     4 * min(before.values()), 0))
+    for name, cm in CONFUSION.items():
+        out.append(claim(sid, {"model_a": "Table X", "model_b": "Table XI", "model_c": "Table XII"}[name],
+                         f"{name}: confusion matrix holds the whole test set", sp["test"], sum(map(sum, cm)), 0))
+    return out
+
+
 STUDY = Study(
     id="covid_balancing",
     title="ResNet50 vs MobileNetV2 with data balancing (COVID-19 Radiography Database)",
@@ -139,6 +163,7 @@ STUDY = Study(
         Experiment("round1_c", "Round 1 (Table VII): ResNet50, oversampling", _config("resnet50", "over", 32)),
     ),
     variants=VARIANTS,
+    audit=audit,
     smoke=Smoke(per_class=16, epochs=2, image_size=32, experiments=("model_a", "model_b", "model_c"),
                 model_params={"bn_momentum": 0.5},
                 why="32-pixel input and BatchNorm momentum 0.5 so ResNet50 runs in seconds"),

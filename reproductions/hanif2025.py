@@ -83,6 +83,27 @@ SECONDS_PER_EPOCH = 218.96
 FINAL_ACCURACY = 0.8222  # 259 / 315
 FINAL_CORRECT, TEST_IMAGES = 259, 315
 
+def audit() -> list:
+    from lungxray.audit import claim, finding
+
+    sid = "hanif2025"
+    return [
+        claim(sid, "final result", "82.22% = 259 / 315 test images", FINAL_ACCURACY, FINAL_CORRECT / TEST_IMAGES),
+        claim(sid, "training log vs final result", "last epoch's test acc equals the final accuracy", FINAL_ACCURACY,
+              LOG[-1][3], explanation="the log averages accuracy over batches (0.8227); over images it is "
+              "259/315 = 0.8222: two definitions of one number"),
+        claim(sid, "timing", "total training time = 15 x time per epoch", TRAINING_TIME_S, 15 * SECONDS_PER_EPOCH,
+              1.0, explanation=f"15 x 218.96 s = {15 * SECONDS_PER_EPOCH:.1f} s, not 3,485.9 s "
+              f"({TRAINING_TIME_S / 15:.2f} s per epoch): the per-epoch figure leaves something out"),
+        finding(sid, "data (verify-data)", "the official test folder is not independent: 22 duplicate groups "
+                "cross splits and 46 of 54 test/normal images are byte-identical to training images"),
+        finding(sid, "introduction", "the introduction motivates COVID-19 detection, but the classes are lung "
+                "cancer CT types (adenocarcinoma, large cell, squamous cell, normal)"),
+        finding(sid, "training log", "the per-epoch 'test' columns are measured on the test folder, so the test "
+                "set is seen during development"),
+    ]
+
+
 STUDY = Study(
     id="hanif2025",
     title="Hanif & Rismawati 2025 - ResNet-18 on chest CT (PyTorch, rebuilt in Keras)",
@@ -107,6 +128,7 @@ STUDY = Study(
                 "final_correct": FINAL_CORRECT, "test_images": TEST_IMAGES},
     )),),
     variants=VARIANTS,
+    audit=audit,
     smoke=Smoke(per_class=60, epochs=8, image_size=96),
     notes=("The test folder shares byte-identical images with the train folder (46 of 54 test/normal images); "
            "the extra evaluation 'test_deduplicated' scores the same model without them.",

@@ -123,6 +123,47 @@ def _metrics() -> tuple[PublishedMetric, ...]:
     return tuple(rows)
 
 
+def audit() -> list:
+    from lungxray.audit import claim, f1, finding
+
+    sid, out = "syakuroh2025", []
+    for cls, (tp, fp, fn, tn) in TABLE3_OVR.items():
+        p, r, f, a = TABLE4[cls]
+        n = tp + fp + fn + tn
+        out += [claim(sid, "Table 3 vs Table 1", f"{cls}: TP+FP+FN+TN = test set", 1881, n, 0),
+                claim(sid, "Table 3 vs Table 1", f"{cls}: TP+FN = test images of the class", TABLE1_SPLIT[cls][2],
+                      tp + fn, 0),
+                claim(sid, "Table 4 vs Table 3", f"precision {cls} = TP/(TP+FP)", p, tp / (tp + fp)),
+                claim(sid, "Table 4 vs Table 3", f"recall {cls} = TP/(TP+FN)", r, tp / (tp + fn)),
+                claim(sid, "Table 4 vs Table 3", f"F1 {cls} from TP, FP, FN", f, f1(tp / (tp + fp), tp / (tp + fn))),
+                claim(sid, "Table 4 vs Table 3", f"accuracy {cls} = (TP+TN)/N (one-vs-rest)", a, (tp + tn) / n)]
+    fp_sum = sum(v[1] for v in TABLE3_OVR.values())
+    fn_sum = sum(v[2] for v in TABLE3_OVR.values())
+    out.append(claim(sid, "Table 3", "sum of FP = sum of FN (every error is one FP and one FN)", fp_sum, fn_sum, 0))
+    ovr = [(v[0] + v[3]) / 1881 for v in TABLE3_OVR.values()]
+    out.append(claim(sid, "Abstract vs Table 3", "accuracy 99.42% = mean one-vs-rest accuracy", ABSTRACT["accuracy"],
+                     sum(ovr) / 4))
+    std = sum(v[0] for v in TABLE3_OVR.values()) / 1881
+    out.append(claim(sid, "Abstract vs Table 3", "accuracy 99.42% as standard accuracy (correct / all)",
+                     ABSTRACT["accuracy"], std, explanation=f"standard accuracy is 1859/1881 = {std:.4f}; the paper's "
+                     "'accuracy' is the mean of one-vs-rest accuracies, which counts each error's true negatives"))
+    out.append(finding(sid, "Abstract / Table 4", "definitional slip: 'accuracy' is the mean one-vs-rest accuracy "
+                       f"(99.42%), not standard accuracy ({std:.2%})"))
+    for cls, (tr, va, te) in TABLE1_SPLIT.items():
+        out.append(claim(sid, "Table 1", f"{cls}: train+val+test = class total", TABLE1_TOTALS[cls], tr + va + te, 0))
+    tot = TABLE1_TOTALS["total"]
+    for j, (name, share) in enumerate((("train", 0.70), ("validation", 0.15), ("test", 0.15))):
+        out.append(claim(sid, "Table 1", f"{name} share {share:.0%}", share, TABLE1_SPLIT["total"][j] / tot, 0.005))
+    for j in range(3):
+        out.append(claim(sid, "Table 1", f"total row column {j + 1} = sum of classes", TABLE1_SPLIT["total"][j],
+                         sum(v[j] for k, v in TABLE1_SPLIT.items() if k != "total"), 0))
+    best = min(range(5), key=lambda e: TABLE2_HISTORY["val_loss"][e])
+    out.append(finding(sid, "Table 2", f"lowest validation loss is at epoch {best + 1} (val acc "
+                       f"{TABLE2_HISTORY['val_accuracy'][best]}), the model the paper says it evaluates; the last "
+                       f"epoch has val acc {TABLE2_HISTORY['val_accuracy'][-1]}"))
+    return out
+
+
 STUDY = Study(
     id="syakuroh2025",
     title="Syakuroh et al. 2025 - MobileNetV2 for 4-class chest X-ray classification",
@@ -138,6 +179,7 @@ STUDY = Study(
                 "table4": TABLE4, "abstract": ABSTRACT},
     )),),
     variants=VARIANTS,
+    audit=audit,
     smoke=Smoke(per_class=60, epochs=6, image_size=96, variants={"learning_rate": "1e-3"}, model_params={"trainable_last": None, "bn_momentum": 0.5},
                 why="96-pixel input, learning rate 1e-3, all layers trained and BatchNorm momentum 0.5: a random-weight MobileNetV2 frozen below "
                     "its last 12 layers passes almost no signal (activations ~1e-12), and BatchNorm's 0.999 "

@@ -115,6 +115,18 @@ def _published(name: str) -> Published:
     )
 
 
+def audit() -> list:
+    from lungxray.audit import claim, finding
+
+    sid, out = "uly2023", []
+    for name, cm in PRINTED_CM.items():
+        out.append(claim(sid, "confusion matrix", f"{name}: 100 test images (50 + 50)", 100, sum(map(sum, cm)), 0))
+        out.append(claim(sid, "confusion matrix", f"{name}: 50 COVID test images", 50, sum(cm[0]), 0))
+    out.append(finding(sid, "Methods", "the feature map is said to be reshaped to '2x2 with 2048', but a 224x224 "
+                       "input gives ResNet50 a 7x7x2048 map (two readings are variants)"))
+    return out
+
+
 STUDY = Study(
     id="uly2023",
     title="Uly, Hendry & Iriani 2023 - ResNet50-LSTM hybrid for COVID-19 X-rays",
@@ -130,6 +142,7 @@ STUDY = Study(
         Experiment("lstm", "LSTM alone on image rows", lstm, _published("lstm")),
     ),
     variants=VARIANTS,
+    audit=audit,
     smoke=Smoke(per_class=40, epochs=3, image_size=64),
     notes=("With a frozen backbone and no augmentation the ResNet50 features are computed once and the head "
            "trains on them (identical predictions to the full model).",

@@ -1,0 +1,73 @@
+"""The audit's recomputation on small hand-made tables, including cases it must flag."""
+
+import json
+
+from lungxray.audit import claim, decimals_of, generic_claims, rounding, run_audit
+from lungxray.cli import main
+from lungxray.data.pipeline import AugmentConfig, ImageConfig
+from lungxray.data.splits import SplitConfig
+from lungxray.models import ModelConfig
+from lungxray.study import (
+    Experiment,
+    Published,
+    PublishedMetric,
+    RunConfig,
+    Study,
+    TrainConfig,
+    load_studies,
+)
+
+
+def _cfg(v):
+    return RunConfig("chest-ctscan", ("a", "b"), SplitConfig(), ImageConfig(), AugmentConfig(),
+                     ModelConfig("simple_cnn"), TrainConfig())
+
+
+def _study(metrics, cm=None):
+    return Study("toy", "toy", "", "chest-ctscan", "", (Experiment("e", "e", _cfg, Published(
+        metrics=tuple(metrics), confusion_matrix=cm, confusion_source="Fig. 1")),))
+
+
+def test_rounding_follows_printed_decimals():
+    assert decimals_of(0.9942) == 4 and decimals_of(0.93) == 2 and decimals_of(1.0) == 2
+    assert rounding(0.93) == 0.005
+
+
+def test_metrics_from_confusion_matrix_consistent_and_not():
+    cm = ((8, 2), (1, 9))  # accuracy 17/20 = 0.85; recall[a] = 0.8
+    good = _study([PublishedMetric("accuracy", 0.85, "T1"), PublishedMetric("recall[a]", 0.80, "T2")], cm)
+    assert all(c.consistent for c in generic_claims(good))
+    bad = _study([PublishedMetric("accuracy", 0.87, "T1")], cm)
+    (c,) = generic_claims(bad)
+    assert not c.consistent and abs(c.recomputed - 0.85) < 1e-12 and "0.8500" in c.explanation
+
+
+def test_macro_row_and_f1_checks():
+    rows = [PublishedMetric("precision[a]", 0.90, "T"), PublishedMetric("precision[b]", 0.80, "T"),
+            PublishedMetric("recall[a]", 0.90, "T"), PublishedMetric("recall[b]", 0.60, "T"),
+            PublishedMetric("f1[a]", 0.90, "T"), PublishedMetric("f1[b]", 0.75, "T"),  # true F1[b] = 0.6857
+            PublishedMetric("macro_precision", 0.85, "T")]
+    claims = {c.claim: c for c in generic_claims(_study(rows))}
+    assert claims["e: macro precision = mean of per-class rows"].consistent
+    assert claims["e: F1 a from its precision and recall"].consistent
+    assert not claims["e: F1 b from its precision and recall"].consistent
+
+
+def test_exact_counts_have_zero_tolerance():
+    assert not claim("s", "T", "sum", 100, 99, 0).consistent
+    assert claim("s", "T", "sum", 100, 100, 0).consistent
+
+
+def test_known_inconsistencies_of_the_registered_studies_are_reported():
+    claims = run_audit(load_studies().values())
+    bad = {(c.study, c.claim) for c in claims if c.kind == "consistency" and not c.consistent}
+    assert ("syakuroh2025", "accuracy 99.42% as standard accuracy (correct / all)") in bad
+    assert ("hanif2025", "total training time = 15 x time per epoch") in bad
+    assert any(s == "covid_balancing" and "precision COVID" in t for s, t in bad)
+    assert ("covid_balancing", "COVID: oversampled count = n x ceil(6509/n)") not in bad
+
+
+def test_cli_json(capsys):
+    assert main(["audit", "uly2023", "--json"]) == 0
+    recs = json.loads(capsys.readouterr().out)
+    assert recs and {"study", "source", "claim", "published", "recomputed", "tolerance", "consistent"} <= set(recs[0])
