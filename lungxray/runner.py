@@ -164,6 +164,23 @@ class _Data:
         self.found = discover(self.spec, data_dir, opts.download)
         self.pipelines: dict[Any, Any] = {}
         self.features: dict[Any, Any] = {}  # frozen-backbone features, shared by experiments
+        self._screen: dict[str, tuple[str | None, str | None]] = {}
+
+    def screened(self, records):
+        """Decode each file once per study run; unreadable files are skipped, logged and reported."""
+        from lungxray.data.verify import screen
+
+        todo = [r for r in records if r.path not in self._screen]
+        if todo:
+            good, bad, hashes = screen(self.found.root, todo)
+            for b in bad:
+                self._screen[b["file"]] = (b["reason"], None)
+                log.warning("skipped %s: %s", b["file"], b["reason"])
+            for r in good:
+                self._screen[r.path] = (None, hashes[r.path])
+        ok = [r for r in records if self._screen[r.path][0] is None]
+        bad = [{"file": r.path, "reason": self._screen[r.path][0]} for r in records if self._screen[r.path][0]]
+        return ok, bad, {r.path: self._screen[r.path][1] for r in ok}
 
 
 def run_study(study: Study, opts: RunOptions) -> list[Path]:
@@ -242,6 +259,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         read_manifest,
         split_counts,
     )
+    from lungxray.data.verify import cross_split_duplicates
     from lungxray.features import FeaturePipeline, frozen_parts, weights_digest
     from lungxray.models import build_model
     from lungxray.models.weights import describe
@@ -259,6 +277,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         cfg = replace(cfg, per_class_limit=None, model=replace(cfg.model, params=params))
     mism = _check_scan(data, cfg, opts)
     records = [r for r in data.found.records if r.label in cfg.classes]
+    records, unreadable, hashes = data.screened(records)
     records = _select_subset(records, cfg, opts.seed)
     if opts.manifest:
         records = read_manifest(opts.manifest, data.found.root, cfg.classes)
@@ -267,6 +286,15 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     if cfg.balancing != "none" and not opts.manifest:  # a given manifest already lists the resampled set
         train = balancing.resample([r for r in records if r.split == "train"], cfg.balancing, opts.seed)
         records = train + [r for r in records if r.split != "train"]
+    if opts.manifest:
+        missing = [r.path for r in records if r.path not in hashes]
+        if missing:
+            raise DataError(f"--manifest {opts.manifest} names {len(missing)} file(s) that cannot be decoded: "
+                            f"{', '.join(missing[:5])}. Fix or remove them, or drop --manifest.")
+    dups = cross_split_duplicates(records, hashes)
+    if dups:
+        log.warning("%d group(s) of byte-identical images sit in more than one split (first: %s)", len(dups),
+                    " = ".join(dups[0]["files"]))
     run_dir = R.prepare_run_dir(out, opts.overwrite)
     log.info("%s/%s -> %s", study.id, exp.name, run_dir)
     R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(records))
@@ -335,7 +363,8 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
             "data_subset": _subset_note(cfg, data, mism),
             "count_mismatches": mism,
             "count_mismatch_allowed": bool(mism),
-            "skipped_files": [{"file": f, "reason": w} for f, w in data.found.scan.skipped],
+            "skipped_files": [{"file": f, "reason": w} for f, w in data.found.scan.skipped] + unreadable,
+            "duplicates_across_splits": dups,
             "manifest": R.MANIFEST,
             "manifest_sha256": manifest_hash(records),
             "counts": split_counts(records),

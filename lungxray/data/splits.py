@@ -61,14 +61,19 @@ def make_split(records: Sequence[Record], cfg: SplitConfig, seed: int) -> list[R
     labels = np.array([r.label for r in records])
     groups = np.array([r.group or r.path for r in records]) if cfg.method == "grouped" else None
     idx = np.arange(len(records))
-    train, hold = _two_way(idx, labels, cfg.holdout, seed, groups)
-    if cfg.val_from == "holdout":
-        val, test = _two_way(hold, labels, 1 - cfg.val_fraction, seed, groups)
-    elif cfg.val_from == "train":
-        test = hold
-        train, val = _two_way(train, labels, cfg.val_fraction, seed, groups)
-    else:
+    if cfg.val_from not in ("holdout", "train"):
         raise ValueError(f"val_from must be 'holdout' or 'train', not {cfg.val_from!r}")
+    try:
+        train, hold = _two_way(idx, labels, cfg.holdout, seed, groups)
+        if cfg.val_from == "holdout":
+            val, test = _two_way(hold, labels, 1 - cfg.val_fraction, seed, groups)
+        else:
+            test = hold
+            train, val = _two_way(train, labels, cfg.val_fraction, seed, groups)
+    except ValueError as exc:
+        counts = dict(Counter(labels.tolist()))
+        raise DataError(f"cannot make a {cfg.method} train/val/test split of {len(records)} images {counts}: "
+                        f"{exc}. Each class needs enough images for every split.") from None
     split = np.empty(len(records), dtype=object)
     split[train], split[val], split[test] = "train", "val", "test"
     return [replace(r, split=str(s)) for r, s in zip(records, split, strict=True)]

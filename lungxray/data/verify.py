@@ -39,6 +39,43 @@ def decode_error(path: Path) -> str | None:
     return None
 
 
+def screen(root: Path, records: list[Record], workers: int = 4) -> tuple[list[Record], list[dict], dict[str, str]]:
+    """Decode every record once before a run.
+
+    Returns the readable records, the skipped ones as {file, reason} (logged and reported by the
+    caller), and each readable file's sha256 (for duplicate checks).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(r: Record) -> tuple[str | None, str | None]:
+        err = decode_error(root / r.path)
+        return err, (None if err else sha256_file(root / r.path))
+
+    with ThreadPoolExecutor(workers) as pool:
+        outcomes = list(pool.map(one, records))
+    good, skipped, hashes = [], [], {}
+    for r, (err, h) in zip(records, outcomes, strict=True):
+        if err:
+            skipped.append({"file": r.path, "reason": err})
+        else:
+            good.append(r)
+            hashes[r.path] = h
+    return good, skipped, hashes
+
+
+def cross_split_duplicates(records: list[Record], hashes: dict[str, str]) -> list[dict]:
+    """Groups of byte-identical files that sit in more than one split."""
+    groups: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        groups[hashes[r.path]].append(r)
+    out = []
+    for rs in groups.values():
+        splits = sorted({r.split or "" for r in rs})
+        if len({r.path for r in rs}) > 1 and len(splits) > 1:
+            out.append({"files": sorted({r.path for r in rs}), "splits": splits})
+    return sorted(out, key=lambda g: g["files"][0])
+
+
 @dataclass
 class CountCheck:
     scope: str  # "all" or a split name
