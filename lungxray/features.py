@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lungxray.data.pipeline import ImagePipeline
+from lungxray.data.pipeline import ImagePipeline, epoch_shuffled
 
 
 def frozen_parts(model: keras.Model) -> tuple[keras.Model, keras.Model] | None:
@@ -41,6 +41,7 @@ class FeaturePipeline:
 
     def __init__(self, pipe: ImagePipeline, backbone: keras.Model):
         self.pipe, self.batch_size, self.seed, self.binary = pipe, pipe.batch_size, pipe.seed, pipe.binary
+        self.epoch, self.augmenter = pipe.epoch, None
         self.features: dict[str, np.ndarray] = {}
         for split in ("train", "val", "test"):
             if pipe.split_records(split):
@@ -57,5 +58,5 @@ class FeaturePipeline:
         y = y.astype(np.float32) if self.binary else y
         ds = tf.data.Dataset.from_tensor_slices((self.features[split], y))
         if training:
-            ds = ds.shuffle(len(y), seed=self.seed, reshuffle_each_iteration=True)
+            ds = epoch_shuffled(ds, len(y), self.seed, self.epoch)
         return ds.batch(batch_size or self.batch_size).prefetch(tf.data.AUTOTUNE)

@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 SCHEMA = "lungxray.results/1"
 RESULTS, PREDICTIONS, REPORT, MANIFEST = "results.json", "predictions.csv", "report.pdf", "manifest.csv"
-RUN_FILES = (RESULTS, PREDICTIONS, REPORT, MANIFEST, "history.csv", "best.weights.h5", "backup")
+RUN_FILES = (RESULTS, PREDICTIONS, REPORT, MANIFEST, "history.csv", "best.weights.h5", "backup",
+             "callback_state.json")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

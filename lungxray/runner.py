@@ -264,7 +264,14 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     from lungxray.models import build_model
     from lungxray.models.weights import describe
     from lungxray.report.pdf import write_report
-    from lungxray.train import BatchMeanAccuracy, best_epoch, compile_model, fit, set_determinism
+    from lungxray.train import (
+        BatchMeanAccuracy,
+        EpochSeeds,
+        best_epoch,
+        compile_model,
+        fit,
+        set_determinism,
+    )
 
     t0 = time.time()
     cfg = exp.configure(choices)
@@ -325,7 +332,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     compile_model(trained, cfg.train, binary)
     cw = balancing.class_weights(inputs.labels("train"), len(cfg.classes)) if cfg.train.class_weight else None
     train_cfg = replace(cfg.train, epochs=epochs)
-    extra = []
+    extra = [EpochSeeds(opts.seed, inputs.epoch, getattr(inputs, "augmenter", None))]
     if cfg.train.batch_mean_accuracy:
         extra.append(BatchMeanAccuracy(inputs.dataset(cfg.val_split), inputs.labels(cfg.val_split),
                                        cfg.train.batch_size, binary))

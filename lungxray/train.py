@@ -55,6 +55,65 @@ class BatchMeanAccuracy(keras.callbacks.Callback):
             logs["val_batch_mean_accuracy"] = batch_mean_accuracy(self.y_true, y_pred, self.batch_size)
 
 
+class EpochSeeds(keras.callbacks.Callback):
+    """At the start of each epoch, set every random state from (seed, epoch): the data order,
+    the augmentation layers' and the model's seed generators (dropout). A run resumed at epoch
+    k then draws exactly what an uninterrupted run draws at epoch k."""
+
+    def __init__(self, seed: int, epoch_var=None, augmenter=None):
+        super().__init__()
+        self.seed, self.epoch_var, self.augmenter = seed, epoch_var, augmenter
+
+    def _states(self):
+        models = [m for m in (self.model, self.augmenter) if m is not None]
+        return [v for m in models for v in m.variables if "seed_generator_state" in v.path]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.epoch_var is not None:
+            self.epoch_var.assign(epoch)
+        for i, v in enumerate(self._states()):
+            v.assign(np.array([self.seed * 1009 + i, epoch], dtype=keras.backend.standardize_dtype(v.dtype)))
+
+
+class CallbackState(keras.callbacks.Callback):
+    """Saves the counters of EarlyStopping, ReduceLROnPlateau and ModelCheckpoint with each backup
+    and restores them on resume (Keras' BackupAndRestore keeps only weights, optimizer, epoch)."""
+
+    FIELDS = {"EarlyStopping": ("wait", "best", "stopped_epoch", "best_epoch"),
+              "ReduceLROnPlateau": ("wait", "best", "cooldown_counter"),
+              "ModelCheckpoint": ("best",)}
+
+    def __init__(self, path: Path, others: list[keras.callbacks.Callback]):
+        super().__init__()
+        self.path, self.others = path, others
+
+    def on_train_begin(self, logs=None):
+        import json
+
+        if self.path.exists() and getattr(self.model, "_initial_epoch", 0):
+            saved = json.loads(self.path.read_text())
+            for cb in self.others:
+                for k, v in saved.get(type(cb).__name__, {}).items():
+                    setattr(cb, k, v)
+
+    def on_epoch_end(self, epoch, logs=None):
+        import json
+
+        from lungxray.results import atomic_write_text
+
+        state = {type(cb).__name__: {k: _plain(getattr(cb, k)) for k in self.FIELDS[type(cb).__name__]
+                                     if hasattr(cb, k)}
+                 for cb in self.others if type(cb).__name__ in self.FIELDS}
+        atomic_write_text(self.path, json.dumps(state))
+
+
+def _plain(v):
+    try:
+        return float(v) if not isinstance(v, int | bool) else v
+    except (TypeError, ValueError):
+        return None
+
+
 def callbacks(cfg: TrainConfig, workdir: Path, verbose: int = 1,
               extra: list[keras.callbacks.Callback] | None = None) -> list[keras.callbacks.Callback]:
     cbs: list[keras.callbacks.Callback] = [*(extra or []),
@@ -76,6 +135,7 @@ def callbacks(cfg: TrainConfig, workdir: Path, verbose: int = 1,
     if sched is not None:
         cbs.append(keras.callbacks.LearningRateScheduler(sched, verbose=0))
     cbs.append(keras.callbacks.CSVLogger(str(workdir / "history.csv"), append=True))
+    cbs.append(CallbackState(workdir / "callback_state.json", list(cbs)))  # last: after their on_train_begin
     return cbs
 
 

@@ -109,6 +109,12 @@ def build_augmenter(cfg: AugmentConfig, seed: int):
     return keras.Sequential(layers, name="augmentation") if layers else None
 
 
+def epoch_shuffled(ds: tf.data.Dataset, n: int, seed: int, epoch: tf.Variable) -> tf.data.Dataset:
+    """``ds`` shuffled in an order that depends on (seed, the epoch variable's value) only."""
+    return tf.data.Dataset.from_tensors(0).flat_map(
+        lambda _: ds.shuffle(max(n, 1), seed=seed * 1_000_003 + epoch, reshuffle_each_iteration=False))
+
+
 class ImagePipeline:
     """tf.data datasets for the train/val/test records of one run, decoded once."""
 
@@ -119,6 +125,9 @@ class ImagePipeline:
         self.image, self.augment, self.batch_size, self.seed, self.binary = image, augment, batch_size, seed, binary
         self.label_map = label_map or {c: i for i, c in enumerate(self.classes)}
         self._cache: dict[str, tf.data.Dataset] = {}
+        # Training order and augmentation depend on (seed, epoch) only, so a resumed run repeats an
+        # uninterrupted one; lungxray.train.EpochSeeds sets this at the start of every epoch.
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="data_epoch")
         self._augmenter = build_augmenter(augment, seed) if augment.active else None
         self._scale = _scaler(image.scaling)
 
@@ -142,8 +151,7 @@ class ImagePipeline:
     def dataset(self, split: str, training: bool = False, batch_size: int | None = None) -> tf.data.Dataset:
         ds = self.decoded(split)
         if training:
-            n = len(self.split_records(split))
-            ds = ds.shuffle(max(n, 1), seed=self.seed, reshuffle_each_iteration=True)
+            ds = epoch_shuffled(ds, len(self.split_records(split)), self.seed, self.epoch)
         ds = ds.batch(batch_size or self.batch_size)
         dtype = tf.float32
         to_float = (lambda x, y: (tf.cast(x, dtype) / 255.0, tf.cast(y, dtype))) if self.binary else (
@@ -155,6 +163,10 @@ class ImagePipeline:
         scale = self._scale
         ds = ds.map(lambda x, y: (scale(x), y), num_parallel_calls=AUTOTUNE, deterministic=True)
         return ds.prefetch(AUTOTUNE)
+
+    @property
+    def augmenter(self):
+        return self._augmenter
 
     def arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         """Scaled images and labels of a split as NumPy (small splits, tests, caching)."""
