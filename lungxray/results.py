@@ -99,13 +99,29 @@ def prepare_run_dir(path: Path, overwrite: bool = False) -> Path:
 def versions() -> dict[str, str]:
     import importlib.metadata as md
 
-    out = {"python": sys.version.split()[0]}
+    out = {"python": sys.version.split()[0], "lungxray_revision": source_revision()}
     for pkg in ("lungxray", "tensorflow", "keras", "numpy", "scikit-learn", "imbalanced-learn", "matplotlib"):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
             out[pkg] = "not installed"
     return out
+
+
+def source_revision() -> str:
+    """The git commit of the lungxray checkout that ran (with '+dirty' for uncommitted changes)."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        if rev.returncode:
+            return "unknown (not a git checkout)"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return rev.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (git not available)"
 
 
 def device() -> dict[str, Any]:
