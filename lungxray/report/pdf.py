@@ -203,6 +203,10 @@ def curves_page(res: dict) -> plt.Figure:
                 ax.plot(range(1, len(ph[key]) + 1), ph[key], "o--", color=colour, alpha=0.6, label=f"published {key}")
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
+        vals = [v for k in keys for v in [*h.get(k, []), *ph.get(k, [])] if v and v > 0]
+        if metric == "loss" and vals and max(vals) / min(vals) > 50:
+            ax.set_yscale("log")  # one exploding epoch would flatten every other curve
+            ax.set_ylabel("loss (log scale)")
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
     if ph:
