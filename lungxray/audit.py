@@ -31,6 +31,8 @@ class Claim:
     tolerance: float
     explanation: str = ""  # shown when inconsistent
     kind: str = "consistency"  # or "finding"
+    experiment: str = ""  # when the claim is about one published metric of one experiment ...
+    metric: str = ""  # ... its key, so that metric's verdict can say "published number inconsistent"
 
     @property
     def consistent(self) -> bool:
@@ -59,9 +61,10 @@ def rounding(value: float) -> float:
 
 
 def claim(study: str, source: str, text: str, published: float, recomputed: float,
-          tolerance: float | None = None, explanation: str = "") -> Claim:
+          tolerance: float | None = None, explanation: str = "", experiment: str = "", metric: str = "") -> Claim:
     tol = rounding(published) if tolerance is None else tolerance
-    return Claim(study, source, text, float(published), float(recomputed), tol, explanation)
+    return Claim(study, source, text, float(published), float(recomputed), tol, explanation,
+                 experiment=experiment, metric=metric)
 
 
 def finding(study: str, source: str, text: str, value: float = math.nan, explanation: str = "") -> Claim:
@@ -87,7 +90,8 @@ def generic_claims(study) -> list[Claim]:
                 if pm.key in cm_m:
                     out.append(claim(study.id, f"{pm.source} vs {pub.confusion_source}",
                                      f"{exp.name}: {pm.name} from the published confusion matrix", pm.value,
-                                     cm_m[pm.key], explanation=f"the confusion matrix gives {cm_m[pm.key]:.4f}"))
+                                     cm_m[pm.key], explanation=f"the confusion matrix gives {cm_m[pm.key]:.4f}",
+                                     experiment=exp.name, metric=pm.key))
         for metric in ("precision", "recall", "f1"):
             macro = by_key.get(f"macro_{metric}")
             per = [by_key.get(f"{metric}[{c}]") for c in cfg.classes]
@@ -95,7 +99,8 @@ def generic_claims(study) -> list[Claim]:
                 mean = float(np.mean([p[0].value for p in per]))
                 tol = rounding(macro[0].value) + float(np.mean([rounding(p[0].value) for p in per]))
                 out.append(claim(study.id, macro[0].source, f"{exp.name}: macro {metric} = mean of per-class rows",
-                                 macro[0].value, mean, tol, f"the mean of the per-class rows is {mean:.4f}"))
+                                 macro[0].value, mean, tol, f"the mean of the per-class rows is {mean:.4f}",
+                                 exp.name, f"macro_{metric}"))
         for cls in cfg.classes:
             p, r, f = (by_key.get(f"{m}[{cls}]") for m in ("precision", "recall", "f1"))
             if p and r and f:
@@ -103,12 +108,12 @@ def generic_claims(study) -> list[Claim]:
                 # F1's sensitivity to rounding of p and r, plus its own rounding
                 tol = rounding(f[0].value) + max(rounding(p[0].value), rounding(r[0].value))
                 out.append(claim(study.id, f[0].source, f"{exp.name}: F1 {cls} from its precision and recall",
-                                 f[0].value, val, tol, f"2PR/(P+R) gives {val:.4f}"))
+                                 f[0].value, val, tol, f"2PR/(P+R) gives {val:.4f}", exp.name, f"f1[{cls}]"))
         if cfg.binary_positive and all(k in by_key for k in ("precision", "recall", "f1")):
             val = f1(by_key["precision"][0].value, by_key["recall"][0].value)
             tol = rounding(by_key["f1"][0].value) + rounding(by_key["precision"][0].value)
             out.append(claim(study.id, by_key["f1"][0].source, f"{exp.name}: F1 from precision and recall",
-                             by_key["f1"][0].value, val, tol, f"2PR/(P+R) gives {val:.4f}"))
+                             by_key["f1"][0].value, val, tol, f"2PR/(P+R) gives {val:.4f}", exp.name, "f1"))
     return out
 
 
@@ -142,3 +147,9 @@ def run_audit(studies: Iterable) -> list[Claim]:
     for st in studies:
         out += audit_study(st)
     return out
+
+
+def inconsistent_metrics(study, experiment: str) -> dict[str, str]:
+    """Published metric keys of one experiment that the audit finds inconsistent -> why."""
+    return {c.metric: f"{c.source}: {c.claim} ({c.explanation})" for c in audit_study(study)
+            if c.kind == "consistency" and not c.consistent and c.metric and c.experiment in ("", experiment)}

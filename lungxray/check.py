@@ -56,6 +56,9 @@ def check_run(path: Path) -> CheckOutcome:
     except KeyError as exc:
         out.failures.append(str(exc))
         return out
+    from lungxray.audit import inconsistent_metrics
+
+    bad_published = inconsistent_metrics(get_study(res["study"]), res["experiment"])
     faithful = bool(res.get("faithful"))
     mode = "faithful: held to published numbers" if faithful else \
         "not faithful (" + "; ".join(res.get("unfaithful_reasons", [])) + "): held to its own predictions"
@@ -68,7 +71,9 @@ def check_run(path: Path) -> CheckOutcome:
         within = abs(rep - pm.value) <= pm.tolerance + 1e-12
         status = "within" if within else "outside"
         line = f"  {pm.name}: published {pm.value:.4f}, reproduced {rep:.4f} ({status} ±{pm.tolerance})"
-        if faithful:
+        if pm.key in bad_published:
+            line += f"; published number inconsistent: {bad_published[pm.key]}"
+        elif faithful:
             if pm.expectation == "reproduces" and not within:
                 out.failures.append(f"{pm.name} not reproduced: {rep:.4f} vs {pm.value:.4f} ±{pm.tolerance}")
             elif pm.expectation == "deviates" and within:
@@ -83,3 +88,23 @@ def check_all(root: Path) -> list[CheckOutcome]:
     if not paths:
         raise ResultsError(f"no results.json under {root}")
     return [check_run(p) for p in paths]
+
+
+def compare_to_reference(run: Path, reference: Path, tolerance: float) -> CheckOutcome:
+    """A rerun against a committed reference run of the same configuration."""
+    out = check_run(Path(run))
+    a, b = R.load_results(Path(run)), R.load_results(Path(reference))
+    for key in ("study", "experiment", "variant"):
+        if a[key] != b[key]:
+            out.failures.append(f"{key} differs from the reference: {a[key]!r} vs {b[key]!r}")
+    for key in ("seed", "manifest_sha256", "epochs_run"):
+        if a["provenance"][key] != b["provenance"][key]:
+            out.failures.append(f"{key} differs from the reference: {a['provenance'][key]!r} vs "
+                                f"{b['provenance'][key]!r}")
+    ma, mb = a["evaluation"]["metrics"], b["evaluation"]["metrics"]
+    worst = max((abs(ma[k] - mb[k]) for k in mb if k in ma and not k.startswith("support")), default=0.0)
+    out.lines.append(f"largest metric difference from the reference {reference}: {worst:.4f} "
+                     f"(tolerance {tolerance})")
+    if worst > tolerance:
+        out.failures.append(f"metrics differ from the reference by up to {worst:.4f} > {tolerance}")
+    return out

@@ -23,9 +23,13 @@ def _verify(a: argparse.Namespace) -> int:
 
 
 def _check(a: argparse.Namespace) -> int:
-    from lungxray.check import check_all
+    from lungxray.check import check_all, compare_to_reference
 
-    outcomes = check_all(Path(a.reports))
+    if a.reference:
+        outcomes = [compare_to_reference(Path(a.reports), Path(a.reference), a.tolerance)]
+        a.verbose = True
+    else:
+        outcomes = check_all(Path(a.reports))
     for o in outcomes:
         print(f"{'FAIL' if o.failures else 'ok  '} {o.path}")
         for line in o.lines if a.verbose or o.failures else o.lines[:1]:
@@ -90,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check committed results against published numbers and their own predictions")
     c.add_argument("reports", nargs="?", default="reports", help="folder searched for results.json (default reports)")
     c.add_argument("-v", "--verbose", action="store_true", help="print every metric comparison")
+    c.add_argument("--reference", metavar="RUN_DIR",
+                   help="compare the run folder given as REPORTS with this reference run of the same configuration")
+    c.add_argument("--tolerance", type=float, default=0.02,
+                   help="with --reference: largest allowed difference of any metric (default 0.02)")
     c.set_defaults(fn=_check)
     r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json, or with --summary "
                        "the side-by-side summary.pdf of a folder of run folders")

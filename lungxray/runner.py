@@ -342,7 +342,10 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     reasons = _unfaithful_reasons(study, exp, cfg, opts, weights, mism, epochs, choices)
     mets = ev["metrics"]
     best = best_epoch(history, cfg.train.select_best)
-    comparison = compare(exp, mets, faithful=not reasons, history=history, epoch=best)
+    from lungxray.audit import inconsistent_metrics
+
+    comparison = compare(exp, mets, faithful=not reasons, history=history, epoch=best,
+                         inconsistent=inconsistent_metrics(study, exp.name))
     files, y_true, y_pred, proba = (ev.pop(k) for k in ("files", "y_true", "y_pred", "proba"))
     R.write_predictions(run_dir / R.PREDICTIONS, files, y_true, y_pred, proba, cfg.classes)
     extra_evals = {name: extra_evaluation(name, y_pred, inputs, data.found.root, cfg)
@@ -450,7 +453,7 @@ def _subset_note(cfg: RunConfig, data: _Data, mism) -> str:
 
 
 def compare(exp: Experiment, mets: dict[str, float], faithful: bool, history: dict | None = None,
-            epoch: int | None = None) -> list[dict]:
+            epoch: int | None = None, inconsistent: dict[str, str] | None = None) -> list[dict]:
     """Published vs reproduced for every published metric (and final-epoch log value) of the experiment."""
     from lungxray.metrics import describe
 
@@ -467,7 +470,10 @@ def compare(exp: Experiment, mets: dict[str, float], faithful: bool, history: di
             rep = mets.get(pm.key)
         diff = None if rep is None else rep - pm.value
         within = diff is not None and abs(diff) <= pm.tolerance + 1e-12
-        if rep is None:
+        inconsistent = inconsistent or {}
+        if pm.key in inconsistent:
+            verdict = "published number inconsistent"
+        elif rep is None:
             verdict = "not run"
         elif not faithful:
             verdict = "not comparable (run not faithful)"
@@ -477,7 +483,8 @@ def compare(exp: Experiment, mets: dict[str, float], faithful: bool, history: di
                       else describe(pm.key))
         rows.append({"key": pm.key, "label": pm.name, "definition": definition, "source": pm.source,
                      "published": pm.value, "reproduced": rep, "difference": diff, "tolerance": pm.tolerance,
-                     "within_tolerance": within, "expectation": pm.expectation, "reason": pm.reason,
+                     "within_tolerance": within, "expectation": pm.expectation,
+                     "reason": pm.reason or inconsistent.get(pm.key, ""),
                      "verdict": verdict})
     return rows
 

@@ -21,8 +21,9 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from lungxray.results import atomic_write_bytes  # noqa: E402
 
 A4 = (8.27, 11.69)
-VERDICT_COLOURS = {"reproduced": "#2e7d32", "not reproduced": "#c62828"}
-SHORT_VERDICTS = {"not comparable (run not faithful)": "n/c: unfaithful"}
+VERDICT_COLOURS = {"reproduced": "#2e7d32", "not reproduced": "#c62828", "published number inconsistent": "#ef6c00"}
+SHORT_VERDICTS = {"not comparable (run not faithful)": "n/c: unfaithful",
+                  "published number inconsistent": "pub. inconsistent"}
 WARN = "#c62828"
 
 
@@ -144,7 +145,8 @@ def comparison_pages(res: dict) -> list[plt.Figure]:
             defs = [(r["label"], r["definition"]) for r in rows if "[" not in r["key"]]
             txt = "\n".join(textwrap.shorten(f"{lab}: {d}", 160) for lab, d in defs)
             txt += ("\nPer-class rows: one-vs-rest precision, recall, F1 and accuracy of that class."
-                    "\nn/c: not comparable, because the run is not faithful to the paper (see page 1).")
+                    "\nn/c: not comparable, because the run is not faithful to the paper (see page 1)."
+                    "\npub. inconsistent: the paper's own numbers disagree (python -m lungxray audit).")
             ax.text(0.0, 0.02, "Definitions used (each as the paper's row defines it):\n" + txt, fontsize=6.5,
                     va="bottom", transform=ax.transAxes)
         figs.append(fig)
