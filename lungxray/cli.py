@@ -45,6 +45,11 @@ def _report(a: argparse.Namespace) -> int:
     from lungxray.report.pdf import write_report
     from lungxray.results import REPORT, load_results
 
+    if a.suite:
+        from lungxray.report.suite import write_suite
+
+        print(f"wrote {write_suite(Path(a.run), Path(a.out or Path(a.run) / 'suite.pdf'))}")
+        return 0
     if a.summary:
         from lungxray.report.summary import write_summary
 
@@ -103,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "the side-by-side summary.pdf of a folder of run folders")
     r.add_argument("run", help="run folder or results.json (with --summary: the folder holding run folders)")
     r.add_argument("--summary", action="store_true", help="write summary.pdf over the run folders in RUN")
+    r.add_argument("--suite", action="store_true",
+                   help="write the suite PDF over every run under RUN (e.g. reports/): verdict table, then each "
+                   "study's audit, summaries and run pages (default RUN/suite.pdf)")
     r.add_argument("--out", help="PDF path (default: report.pdf in the run folder)")
     r.set_defaults(fn=_report)
     au = sub.add_parser("audit", help="recompute every published number that follows from other published numbers")

@@ -66,3 +66,13 @@ def test_every_study_smoke_runs_and_checks(study, tmp_path):
         assert (p.parent / R.PREDICTIONS).is_file() and (p.parent / R.REPORT).is_file()
         assert check_run(p).failures == []
     assert (tmp_path / "summary.pdf").is_file()
+
+
+def test_suite_pdf_is_byte_reproducible(smoke_runs, tmp_path):
+    import shutil
+
+    from lungxray.report.suite import render_suite
+
+    shutil.copytree(smoke_runs[0], tmp_path / "syakuroh2025" / "smoke" / "mobilenetv2")
+    a, b = render_suite(tmp_path), render_suite(tmp_path)
+    assert a == b and a.startswith(b"%PDF")
