@@ -83,11 +83,35 @@ def check_run(path: Path) -> CheckOutcome:
     return out
 
 
+def check_aggregate(path: Path) -> CheckOutcome:
+    """aggregate.json must equal the aggregate recomputed from its member runs."""
+    import json
+
+    out = CheckOutcome(path)
+    try:
+        agg = json.loads(Path(path).read_text())
+        members = [Path(path).parent / d for d in agg["runs"]]
+        results = []
+        for d in members:
+            r = R.load_results(d)
+            r["_dir"] = d.name
+            results.append(r)
+        fresh = json.loads(R.dumps(R.aggregate(results)))
+    except (OSError, ValueError, KeyError, ResultsError) as exc:
+        out.failures.append(f"unreadable aggregate: {exc}")
+        return out
+    if fresh != agg:
+        out.failures.append("aggregate.json differs from the aggregate of its runs")
+    out.lines.append(f"{agg['n_runs']} runs, seeds {agg['seeds']}")
+    return out
+
+
 def check_all(root: Path) -> list[CheckOutcome]:
     paths = R.find_results(root)
     if not paths:
         raise ResultsError(f"no results.json under {root}")
-    return [check_run(p) for p in paths]
+    aggs = sorted(Path(root).rglob(R.AGGREGATE))
+    return [check_run(p) for p in paths] + [check_aggregate(p) for p in aggs]
 
 
 def compare_to_reference(run: Path, reference: Path, tolerance: float) -> CheckOutcome:

@@ -184,3 +184,50 @@ def load_results(path: Path) -> dict[str, Any]:
 
 def find_results(root: Path) -> list[Path]:
     return sorted(p for p in Path(root).rglob(RESULTS) if "backup" not in p.parts)
+
+
+AGGREGATE = "aggregate.json"
+AGGREGATE_SCHEMA = "lungxray.aggregate/1"
+
+
+def aggregate(results: Sequence[dict]) -> dict[str, Any]:
+    """Mean ± std over runs that differ only in seed. A published value counts as reproduced when it
+    lies within its tolerance of the band mean ± std: |mean - published| <= tolerance + std."""
+    if not results:
+        raise ResultsError("nothing to aggregate")
+    keys = [k for k in results[0]["evaluation"]["metrics"] if all(k in r["evaluation"]["metrics"] for r in results)]
+    stats = {}
+    for k in keys:
+        vals = np.array([r["evaluation"]["metrics"][k] for r in results], dtype=float)
+        stats[k] = {"mean": float(vals.mean()), "std": float(vals.std(ddof=1)) if len(vals) > 1 else 0.0,
+                    "values": vals.tolist()}
+    faithful = all(r.get("faithful") for r in results)
+    rows = []
+    for row in results[0]["comparison"]:
+        st = stats.get(row["key"])
+        new = {k: row[k] for k in ("key", "label", "definition", "source", "published", "tolerance", "expectation",
+                                   "reason")}
+        if st is None:
+            new.update(mean=None, std=None, within_tolerance=False, verdict=row["verdict"])
+        else:
+            within = abs(st["mean"] - row["published"]) <= row["tolerance"] + st["std"] + 1e-12
+            verdict = ("published number inconsistent" if row["verdict"] == "published number inconsistent"
+                       else "reproduced" if faithful and within else "not reproduced" if faithful
+                       else "not comparable (run not faithful)")
+            new.update(mean=st["mean"], std=st["std"], within_tolerance=within, verdict=verdict)
+        rows.append(new)
+    return {"schema": AGGREGATE_SCHEMA, "study": results[0]["study"], "experiment": results[0]["experiment"],
+            "n_runs": len(results), "seeds": [r["provenance"]["seed"] for r in results],
+            "split_seed": results[0]["provenance"].get("split_seed"), "faithful": faithful,
+            "runs": [r["_dir"] for r in results if "_dir" in r], "metrics": stats, "comparison": rows}
+
+
+def write_aggregate(folder: Path, run_dirs: Sequence[Path]) -> Path:
+    results = []
+    for d in run_dirs:
+        r = load_results(d)
+        r["_dir"] = Path(d).name
+        results.append(r)
+    path = Path(folder) / AGGREGATE
+    atomic_write_text(path, dumps(aggregate(results)))
+    return path

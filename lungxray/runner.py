@@ -53,6 +53,9 @@ def build_parser(study: Study) -> argparse.ArgumentParser:
                    help=f"run only this experiment (repeatable; default all: {exps})")
     m.add_argument("--epochs", type=int, help="override the paper's epoch count (marks the run as not faithful)")
     m.add_argument("--seed", type=int, default=42, help="seed for split, initialisation, shuffling, augmentation")
+    m.add_argument("--runs", type=int, default=1, metavar="K",
+                   help="train K times with seeds SEED..SEED+K-1 on one split (made with SEED); each run is kept "
+                   "in <experiment>/seed-N/ and aggregate.json holds mean ± std and the verdicts")
     o = p.add_argument_group("output")
     o.add_argument("--out", help=f"parent folder of the run folders (default runs/{study.id})")
     o.add_argument("--overwrite", action="store_true", help="replace a finished run folder instead of making -2, -3")
@@ -101,12 +104,16 @@ class RunOptions:
     overwrite: bool = False
     smoke: bool = False
     verbose: int = 2
+    runs: int = 1
+    split_seed: int | None = None  # None: the run's seed
 
     @classmethod
     def from_args(cls, a: argparse.Namespace) -> RunOptions:
+        if a.runs < 1:
+            raise LungxrayError("--runs must be at least 1")
         return cls(a.data_dir, a.download, a.manifest, a.allow_count_mismatch, a.weights,
                    parse_variants(a.variant), tuple(a.experiment), a.epochs, a.seed, a.out, a.overwrite,
-                   a.smoke, 0 if a.quiet else 2)
+                   a.smoke, 0 if a.quiet else 2, a.runs)
 
 
 def main(study: Study, argv: Sequence[str] | None = None) -> int:
@@ -196,8 +203,19 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
     out_parent = Path(opts.out or f"runs/{study.id}")
     with tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
         data = _Data(study, opts, Path(tmp), exps[0].configure(choices))
-        dirs = [run_experiment(study, e, choices, opts, data, weights, out_parent / e.name) for e in exps]
-    if len(study.experiments) > 1:
+        if opts.runs == 1:
+            dirs = [run_experiment(study, e, choices, opts, data, weights, out_parent / e.name) for e in exps]
+        else:
+            from lungxray.results import write_aggregate
+
+            dirs = []
+            for e in exps:
+                members = [run_experiment(study, e, choices, replace(opts, seed=opts.seed + k, split_seed=opts.seed),
+                                          data, weights, out_parent / e.name / f"seed-{opts.seed + k}")
+                           for k in range(opts.runs)]
+                log.info("wrote %s", write_aggregate(out_parent / e.name, members))
+                dirs += members
+    if len(study.experiments) > 1 and opts.runs == 1:
         from lungxray.report.summary import write_summary
 
         log.info("wrote %s", write_summary(out_parent))
@@ -285,13 +303,14 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     mism = _check_scan(data, cfg, opts)
     records = [r for r in data.found.records if r.label in cfg.classes]
     records, unreadable, hashes = data.screened(records)
-    records = _select_subset(records, cfg, opts.seed)
+    split_seed = opts.seed if opts.split_seed is None else opts.split_seed
+    records = _select_subset(records, cfg, split_seed)
     if opts.manifest:
         records = read_manifest(opts.manifest, data.found.root, cfg.classes)
     else:
-        records = make_split(records, cfg.split, opts.seed)
+        records = make_split(records, cfg.split, split_seed)
     if cfg.balancing != "none" and not opts.manifest:  # a given manifest already lists the resampled set
-        train = balancing.resample([r for r in records if r.split == "train"], cfg.balancing, opts.seed)
+        train = balancing.resample([r for r in records if r.split == "train"], cfg.balancing, split_seed)
         records = train + [r for r in records if r.split != "train"]
     if opts.manifest:
         missing = [r.path for r in records if r.path not in hashes]
@@ -316,6 +335,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         pipe = ImagePipeline(data.found.root, records, cfg.classes, cfg.image, cfg.augment,
                              cfg.train.batch_size, opts.seed, binary=binary)
         data.pipelines[key] = pipe
+    pipe.seed = opts.seed  # decoded images are shared across seeds; the order and augmentation are not
     n_out = 1 if binary else len(cfg.classes)
     shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
     keras.backend.clear_session()
@@ -329,6 +349,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
             log.info("frozen backbone, no augmentation: computing features once")
             data.features[fkey] = FeaturePipeline(pipe, parts[0])
         inputs, trained = data.features[fkey], parts[1]
+        inputs.seed = opts.seed
     compile_model(trained, cfg.train, binary)
     cw = balancing.class_weights(inputs.labels("train"), len(cfg.classes)) if cfg.train.class_weight else None
     train_cfg = replace(cfg.train, epochs=epochs)
@@ -364,6 +385,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         "config": {**asdict(cfg), "train": asdict(train_cfg)},
         "provenance": {
             "seed": opts.seed,
+            "split_seed": split_seed,
             "weights": ("not applicable" if not cfg.model.uses_pretrained
                         else "none" if weights is None else weights),
             "weights_description": describe(weights) if cfg.model.uses_pretrained else "not applicable (no pretrained part)",

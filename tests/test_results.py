@@ -52,3 +52,21 @@ def test_check_and_report_exit_nonzero_without_traceback(tmp_path, capsys):
     assert "not readable JSON" in capsys.readouterr().out
     assert main(["report", str(tmp_path / "r")]) == 2
     assert "not readable JSON" in capsys.readouterr().err
+
+
+def _fake(acc, seed, faithful=True):
+    return {"study": "s", "experiment": "e", "faithful": faithful, "provenance": {"seed": seed, "split_seed": 1},
+            "evaluation": {"metrics": {"accuracy": acc}},
+            "comparison": [{"key": "accuracy", "label": "Accuracy", "definition": "", "source": "T", "published": 0.9,
+                            "tolerance": 0.02, "expectation": "reproduces", "reason": "", "verdict": "x"}]}
+
+
+def test_aggregate_uses_mean_and_spread():
+    agg = R.aggregate([_fake(0.87, 1), _fake(0.89, 2), _fake(0.85, 3)])
+    st = agg["metrics"]["accuracy"]
+    assert abs(st["mean"] - 0.87) < 1e-12 and abs(st["std"] - 0.02) < 1e-12
+    (row,) = agg["comparison"]
+    assert row["within_tolerance"] and row["verdict"] == "reproduced"  # |0.87 - 0.90| <= 0.02 + 0.02
+    tight = R.aggregate([_fake(0.85, 1), _fake(0.85, 2)])
+    assert tight["comparison"][0]["verdict"] == "not reproduced"
+    assert R.aggregate([_fake(0.9, 1, False)])["comparison"][0]["verdict"].startswith("not comparable")
