@@ -8,6 +8,7 @@ A run folder holds ``results.json`` (schema ``SCHEMA``), ``predictions.csv``,
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import logging
@@ -108,8 +109,11 @@ def versions() -> dict[str, str]:
     return out
 
 
+@functools.cache
 def source_revision() -> str:
-    """The git commit of the lungxray checkout that ran (with '+dirty' for uncommitted changes)."""
+    """The git commit of the lungxray checkout that ran (with '+dirty' for uncommitted changes).
+
+    Read once per process, at the start of a study run, so it names the code that was loaded."""
     import subprocess
 
     here = Path(__file__).resolve().parent

@@ -192,6 +192,9 @@ class _Data:
 
 def run_study(study: Study, opts: RunOptions) -> list[Path]:
     from lungxray.models.weights import parse_weights
+    from lungxray.results import source_revision
+
+    source_revision()  # pin the code revision now, before anything can change the checkout
 
     given = dict(opts.variants or {})
     if opts.smoke:
