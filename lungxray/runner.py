@@ -388,8 +388,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
                          inconsistent=inconsistent_metrics(study, exp.name))
     files, y_true, y_pred, proba = (ev.pop(k) for k in ("files", "y_true", "y_pred", "proba"))
     R.write_predictions(run_dir / R.PREDICTIONS, files, y_true, y_pred, proba, cfg.classes)
-    extra_evals = {name: extra_evaluation(name, y_pred, inputs, data.found.root, cfg)
-                   for name in cfg.extra_evaluations}
+    extra_evals = {name: extra_evaluation(name, y_pred, inputs, hashes, cfg) for name in cfg.extra_evaluations}
     result = {
         "schema": R.SCHEMA,
         "study": study.id,
@@ -466,16 +465,16 @@ def evaluate(model, pipe, split: str, cfg: RunConfig, binary: bool) -> dict[str,
             "proba": proba}
 
 
-def extra_evaluation(name: str, test_pred: np.ndarray, pipe, root: Path, cfg: RunConfig) -> dict[str, Any]:
-    """Re-score the test predictions on a corrected subset (no new inference)."""
+def extra_evaluation(name: str, test_pred: np.ndarray, pipe, hashes: dict[str, str], cfg: RunConfig) -> dict[str, Any]:
+    """Re-score the test predictions on a corrected subset (no new inference, no new reads:
+    ``hashes`` are the file digests taken when the images were screened)."""
     from lungxray import metrics as M
-    from lungxray.data.verify import sha256_file
 
     if name != "test_deduplicated":
         raise ValueError(f"unknown extra evaluation {name!r}")
-    train_hashes = {sha256_file(root / r.path) for r in pipe.split_records("train")}
+    train_hashes = {hashes[r.path] for r in pipe.split_records("train")}
     test = pipe.split_records("test")
-    keep = np.array([sha256_file(root / r.path) not in train_hashes for r in test], dtype=bool)
+    keep = np.array([hashes[r.path] not in train_hashes for r in test], dtype=bool)
     y_true, y_pred = pipe.labels("test")[keep], test_pred[keep]
     return {"description": "test images that are not byte-identical to any training image",
             "n": int(keep.sum()), "excluded": [r.path for r, k in zip(test, keep, strict=True) if not k],
