@@ -104,6 +104,11 @@ PER_CLASS = {  # Tables XIII-XV: recall, precision, F1 in percent per class
 }
 ABSTRACT_BEST_ACCURACY = 0.9558
 TOL, CLASS_TOL = 0.02, 0.03
+# Declared before any run: published numbers not expected to be reproduced, and why.
+DEVIATIONS = {("model_c", "precision[COVID]"): {
+    "expectation": "deviates",
+    "reason": "Table XIV's 98% disagrees with Table XII (673/680 = 98.97%); a faithful run is compared "
+              "with the confusion matrix's value, not this one"}}
 
 
 def _published(name: str) -> Published:
@@ -114,7 +119,8 @@ def _published(name: str) -> Published:
                                     "Accuracy (abstract)", TOL))
     for cls, (r, p, f) in zip(CLASSES, PER_CLASS[name], strict=True):
         rows += [PublishedMetric(f"recall[{cls}]", r / 100, "Table XIII", f"recall {cls}", CLASS_TOL),
-                 PublishedMetric(f"precision[{cls}]", p / 100, "Table XIV", f"precision {cls}", CLASS_TOL),
+                 PublishedMetric(f"precision[{cls}]", p / 100, "Table XIV", f"precision {cls}", CLASS_TOL,
+                                 **DEVIATIONS.get((name, f"precision[{cls}]"), {})),
                  PublishedMetric(f"f1[{cls}]", f / 100, "Table XV", f"F1 {cls}", CLASS_TOL)]
     return Published(metrics=tuple(rows), confusion_matrix=CONFUSION[name],
                      confusion_source={"model_a": "Table X", "model_b": "Table XI", "model_c": "Table XII"}[name],
