@@ -76,6 +76,12 @@ def _audit(a: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(a: argparse.Namespace) -> int:
+    from lungxray.bench import main as bench_main
+
+    return bench_main(a.study, a.data_dir, a.batches, a.json)
+
+
 def _studies(a: argparse.Namespace) -> int:
     from lungxray.study import load_studies
 
@@ -117,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     au.add_argument("study", nargs="*", help="study ids (default all)")
     au.add_argument("--json", action="store_true", help="all records as JSON")
     au.set_defaults(fn=_audit)
+    b = sub.add_parser("bench", help="images per second: model only, tf.data pipeline + model, and Keras "
+                       "ImageDataGenerator + model, with their ratios")
+    b.add_argument("--study", default="syakuroh2025", help="study whose first experiment is measured")
+    b.add_argument("--data-dir", help="real PNGs to read (default ../shared/datasets when it has the study's "
+                   "data, else generated images)")
+    b.add_argument("--batches", type=int, default=8, help="batches timed per figure (default 8)")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(fn=_bench)
     s = sub.add_parser("studies", help="list the registered studies")
     s.set_defaults(fn=_studies)
     return p

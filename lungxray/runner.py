@@ -56,6 +56,11 @@ def build_parser(study: Study) -> argparse.ArgumentParser:
     m.add_argument("--runs", type=int, default=1, metavar="K",
                    help="train K times with seeds SEED..SEED+K-1 on one split (made with SEED); each run is kept "
                    "in <experiment>/seed-N/ and aggregate.json holds mean ± std and the verdicts")
+    g = p.add_argument_group("bigger machines (off by default: they change the numbers)")
+    g.add_argument("--mixed-precision", action="store_true", help="mixed_float16 compute (GPU)")
+    g.add_argument("--jit", action="store_true", help="XLA-compile the training step")
+    g.add_argument("--strategy", choices=("none", "mirrored"), default="none",
+                   help="mirrored: tf.distribute.MirroredStrategy over all local GPUs, same global batch size")
     o = p.add_argument_group("output")
     o.add_argument("--out", help=f"parent folder of the run folders (default runs/{study.id})")
     o.add_argument("--overwrite", action="store_true", help="replace a finished run folder instead of making -2, -3")
@@ -106,6 +111,9 @@ class RunOptions:
     verbose: int = 2
     runs: int = 1
     split_seed: int | None = None  # None: the run's seed
+    mixed_precision: bool = False
+    jit: bool = False
+    strategy: str = "none"
 
     @classmethod
     def from_args(cls, a: argparse.Namespace) -> RunOptions:
@@ -113,7 +121,7 @@ class RunOptions:
             raise LungxrayError("--runs must be at least 1")
         return cls(a.data_dir, a.download, a.manifest, a.allow_count_mismatch, a.weights,
                    parse_variants(a.variant), tuple(a.experiment), a.epochs, a.seed, a.out, a.overwrite,
-                   a.smoke, 0 if a.quiet else 2, a.runs)
+                   a.smoke, 0 if a.quiet else 2, a.runs, None, a.mixed_precision, a.jit, a.strategy)
 
 
 def main(study: Study, argv: Sequence[str] | None = None) -> int:
@@ -263,6 +271,8 @@ def _unfaithful_reasons(study, exp, cfg, opts, weights, mism, epochs, choices) -
         r.append(f"{epochs} epochs instead of the paper's {cfg.train.epochs}")
     if opts.manifest:
         r.append(f"split given by --manifest {opts.manifest}")
+    if opts.mixed_precision:
+        r.append("mixed precision (float16 compute) instead of float32")
     return r
 
 
@@ -290,8 +300,10 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         EpochSeeds,
         best_epoch,
         compile_model,
+        distribution_scope,
         fit,
         set_determinism,
+        set_precision,
     )
 
     t0 = time.time()
@@ -343,7 +355,10 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
     keras.backend.clear_session()
     set_determinism(opts.seed)
-    model = build_model(cfg.model, n_out, shape, weights)
+    policy = set_precision(opts.mixed_precision)
+    scope = distribution_scope(opts.strategy)
+    with scope:
+        model = build_model(cfg.model, n_out, shape, weights)
     inputs, trained = pipe, model
     parts = frozen_parts(model)
     if parts is not None and not cfg.augment.active:  # same features every epoch: compute them once
@@ -353,7 +368,8 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
             data.features[fkey] = FeaturePipeline(pipe, parts[0])
         inputs, trained = data.features[fkey], parts[1]
         inputs.seed = opts.seed
-    compile_model(trained, cfg.train, binary)
+    with scope:
+        compile_model(trained, cfg.train, binary, jit=opts.jit)
     cw = balancing.class_weights(inputs.labels("train"), len(cfg.classes)) if cfg.train.class_weight else None
     train_cfg = replace(cfg.train, epochs=epochs)
     extra = [EpochSeeds(opts.seed, inputs.epoch, getattr(inputs, "augmenter", None))]
@@ -372,8 +388,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
                          inconsistent=inconsistent_metrics(study, exp.name))
     files, y_true, y_pred, proba = (ev.pop(k) for k in ("files", "y_true", "y_pred", "proba"))
     R.write_predictions(run_dir / R.PREDICTIONS, files, y_true, y_pred, proba, cfg.classes)
-    extra_evals = {name: extra_evaluation(name, y_pred, inputs, data.found.root, cfg)
-                   for name in cfg.extra_evaluations}
+    extra_evals = {name: extra_evaluation(name, y_pred, inputs, hashes, cfg) for name in cfg.extra_evaluations}
     result = {
         "schema": R.SCHEMA,
         "study": study.id,
@@ -406,6 +421,9 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
             "epochs_run": len(next(iter(history.values()), [])),
             "epochs_requested": epochs,
             "op_determinism": op_det,
+            "mixed_precision": policy,
+            "jit_compile": opts.jit,
+            "strategy": opts.strategy,
             "feature_cache": inputs is not pipe,
             "versions": R.versions(),
             "device": R.device(),
@@ -447,16 +465,16 @@ def evaluate(model, pipe, split: str, cfg: RunConfig, binary: bool) -> dict[str,
             "proba": proba}
 
 
-def extra_evaluation(name: str, test_pred: np.ndarray, pipe, root: Path, cfg: RunConfig) -> dict[str, Any]:
-    """Re-score the test predictions on a corrected subset (no new inference)."""
+def extra_evaluation(name: str, test_pred: np.ndarray, pipe, hashes: dict[str, str], cfg: RunConfig) -> dict[str, Any]:
+    """Re-score the test predictions on a corrected subset (no new inference, no new reads:
+    ``hashes`` are the file digests taken when the images were screened)."""
     from lungxray import metrics as M
-    from lungxray.data.verify import sha256_file
 
     if name != "test_deduplicated":
         raise ValueError(f"unknown extra evaluation {name!r}")
-    train_hashes = {sha256_file(root / r.path) for r in pipe.split_records("train")}
+    train_hashes = {hashes[r.path] for r in pipe.split_records("train")}
     test = pipe.split_records("test")
-    keep = np.array([sha256_file(root / r.path) not in train_hashes for r in test], dtype=bool)
+    keep = np.array([hashes[r.path] not in train_hashes for r in test], dtype=bool)
     y_true, y_pred = pipe.labels("test")[keep], test_pred[keep]
     return {"description": "test images that are not byte-identical to any training image",
             "n": int(keep.sum()), "excluded": [r.path for r, k in zip(test, keep, strict=True) if not k],

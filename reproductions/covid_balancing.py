@@ -83,7 +83,11 @@ def _config(arch: str, balance: str, batch: int) -> Callable[[Mapping[str, str]]
 
 
 # --- published numbers ---------------------------------------------------------------------------
+TABLE_I_DATASET = {"COVID": 3616, "Lung_Opacity": 6012, "Normal": 10192, "Viral Pneumonia": 1345}  # 21,165
 TABLE_II_SPLIT = {"train": 13545, "validation": 3387, "test": 4233}
+# Table VII (first round, all three models ResNet50): its figures were not available when this module
+# was written; the round1_* experiments run, and their comparisons stay empty until they are entered.
+TABLE_VII_ROUND1: dict[str, tuple[float, ...]] = {}
 TABLE_IV_UNDERSAMPLED = {"per_class": 832, "total": 3328}
 TABLE_V_OVERSAMPLING = {"before": {"COVID": 2379, "Lung_Opacity": 3825, "Normal": 6509, "Viral Pneumonia": 832},
                         "after": {"COVID": 7137, "Lung_Opacity": 7650, "Normal": 6509, "Viral Pneumonia": 6656}}
@@ -100,6 +104,11 @@ PER_CLASS = {  # Tables XIII-XV: recall, precision, F1 in percent per class
 }
 ABSTRACT_BEST_ACCURACY = 0.9558
 TOL, CLASS_TOL = 0.02, 0.03
+# Declared before any run: published numbers not expected to be reproduced, and why.
+DEVIATIONS = {("model_c", "precision[COVID]"): {
+    "expectation": "deviates",
+    "reason": "Table XIV's 98% disagrees with Table XII (673/680 = 98.97%); a faithful run is compared "
+              "with the confusion matrix's value, not this one"}}
 
 
 def _published(name: str) -> Published:
@@ -110,7 +119,8 @@ def _published(name: str) -> Published:
                                     "Accuracy (abstract)", TOL))
     for cls, (r, p, f) in zip(CLASSES, PER_CLASS[name], strict=True):
         rows += [PublishedMetric(f"recall[{cls}]", r / 100, "Table XIII", f"recall {cls}", CLASS_TOL),
-                 PublishedMetric(f"precision[{cls}]", p / 100, "Table XIV", f"precision {cls}", CLASS_TOL),
+                 PublishedMetric(f"precision[{cls}]", p / 100, "Table XIV", f"precision {cls}", CLASS_TOL,
+                                 **DEVIATIONS.get((name, f"precision[{cls}]"), {})),
                  PublishedMetric(f"f1[{cls}]", f / 100, "Table XV", f"F1 {cls}", CLASS_TOL)]
     return Published(metrics=tuple(rows), confusion_matrix=CONFUSION[name],
                      confusion_source={"model_a": "Table X", "model_b": "Table XI", "model_c": "Table XII"}[name],
@@ -125,7 +135,9 @@ def audit() -> list:
 
     sid, out = "covid_balancing", []
     sp = TABLE_II_SPLIT
-    out.append(claim(sid, "Table II", "train + validation + test = 21,165", 21165, sum(sp.values()), 0))
+    out.append(claim(sid, "Table I", "class counts sum to 21,165", 21165, sum(TABLE_I_DATASET.values()), 0))
+    out.append(claim(sid, "Table II vs Table I", "train + validation + test = all images",
+                     sum(TABLE_I_DATASET.values()), sum(sp.values()), 0))
     out.append(claim(sid, "Table II", "test = 20% of all", 0.20, sp["test"] / 21165, 0.0005))
     out.append(claim(sid, "Table II", "validation = 20% of the training part",
                      0.20, sp["validation"] / (sp["train"] + sp["validation"]), 0.0005))

@@ -75,3 +75,12 @@ def test_decoding_happens_once(tmp_path):
     for r in recs:
         (tmp_path / r.path).unlink()  # a second decode would fail now
     np.testing.assert_array_equal(pipe.arrays("train")[0], first)
+
+
+def test_seed_zero_training_order_works(tmp_path):
+    from lungxray.train import set_determinism
+
+    set_determinism(0)
+    recs = _noise_folder(tmp_path, 4)
+    pipe = ImagePipeline(tmp_path, recs, ["a", "b"], ImageConfig(16, "grayscale"), AugmentConfig(hflip=True), 4, 0)
+    assert _first_batch(pipe, True).shape == (4, 16, 16, 1)

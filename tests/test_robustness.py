@@ -39,6 +39,7 @@ def test_unreadable_and_foreign_files_are_skipped_and_reported(ct, tmp_path, cap
     for junk in (".DS_Store", "Thumbs.db", "labels.xlsx"):
         (normal / junk).write_bytes(b"\0\1")
     write_png(normal / "grey 16-bit (copy) é.png", "I;16", size=(60, 50))
+    (ct / "Data" / "test" / "normal" / "leaked.png").write_bytes(good)  # byte-identical across splits
     write_png(normal / "palette.png", "P", size=(60, 50))
     code, _ = run("hanif2025", ["--data-dir", str(ct), "--allow-count-mismatch", "--out", str(tmp_path / "o"), *FAST],
                   capsys)
@@ -50,6 +51,9 @@ def test_unreadable_and_foreign_files_are_skipped_and_reported(ct, tmp_path, cap
     manifest = (tmp_path / "o" / "resnet18" / R.MANIFEST).read_text()
     assert "grey 16-bit (copy) é.png" in manifest and "truncated.png" not in manifest
     assert res["provenance"]["count_mismatch_allowed"]
+    dups = res["provenance"]["duplicates_across_splits"]
+    assert any("Data/test/normal/leaked.png" in g["files"] for g in dups)
+    assert "Data/test/normal/leaked.png" in res["extra_evaluations"]["test_deduplicated"]["excluded"]
 
 
 def test_count_mismatch_refused_without_flag(ct, tmp_path, capsys):

@@ -111,8 +111,9 @@ def build_augmenter(cfg: AugmentConfig, seed: int):
 
 def epoch_shuffled(ds: tf.data.Dataset, n: int, seed: int, epoch: tf.Variable) -> tf.data.Dataset:
     """``ds`` shuffled in an order that depends on (seed, the epoch variable's value) only."""
-    return tf.data.Dataset.from_tensors(0).flat_map(
+    shuffled = tf.data.Dataset.from_tensors(0).flat_map(
         lambda _: ds.shuffle(max(n, 1), seed=seed * 1_000_003 + epoch, reshuffle_each_iteration=False))
+    return shuffled.apply(tf.data.experimental.assert_cardinality(n))  # flat_map hides the length from Keras
 
 
 class ImagePipeline:

@@ -88,6 +88,8 @@ def provenance_page(res: dict) -> plt.Figure:
         ("weights", p["weights_description"]),
         ("seed", p["seed"]),
         ("op determinism", "on" if p.get("op_determinism") else "off"),
+        ("precision / XLA / strategy", f"{p.get('mixed_precision', 'float32')} / "
+                                       f"{'jit on' if p.get('jit_compile') else 'jit off'} / {p.get('strategy', 'none')}"),
         ("dataset", f"{p['dataset']} at {p['data_root']}"),
         ("data subset", p.get("data_subset", "")),
         ("split (manifest)", f"sha256 {p['manifest_sha256'][:16]}...  {counts}"),

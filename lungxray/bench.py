@@ -1,0 +1,202 @@
+"""``lungxray bench``: how well the input pipeline feeds the model, against the papers' own loaders.
+
+For one study's first experiment (its model, batch size and augmentation, random weights), on
+real PNGs from disk (or generated ones in the study's layout), it times:
+
+1. model only: the training step fed from a batch already in memory (the ceiling);
+2. the package's tf.data pipeline + the same training step, augmentation on (a cold epoch that
+   decodes, and a warm one served from the decode cache);
+3. the way the papers wrote it: Keras ``ImageDataGenerator.flow_from_directory`` with the same
+   augmentation, same model and batch size.
+
+It prints images per second and the ratios; targets: (2) >= 0.95 x (1), (2) >= 3 x (3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SHARED = {"hanif2025": "chest-ctscan-images", "uly2023": "covid19-radiography"}  # real data here, by study
+
+
+@dataclass
+class BenchResult:
+    study: str
+    experiment: str
+    model: str
+    batch_size: int
+    batches: int
+    images: int
+    data: str
+    model_only: float  # images / s
+    pipeline_cold: float
+    pipeline_warm: float
+    image_data_generator: float | None
+    idg_note: str
+    feature_forward_s: float | None = None  # frozen backbone: one forward pass over the images
+    feature_training_s: float | None = None  # ... and the paper's epochs of head training on cached features
+    feature_epochs: int | None = None
+
+    def ratios(self) -> dict[str, float | None]:
+        return {"pipeline_warm / model_only": self.pipeline_warm / self.model_only,
+                "pipeline_cold / model_only": self.pipeline_cold / self.model_only,
+                "pipeline_warm / ImageDataGenerator": (self.pipeline_warm / self.image_data_generator
+                                                       if self.image_data_generator else None),
+                "pipeline_cold / ImageDataGenerator": (self.pipeline_cold / self.image_data_generator
+                                                       if self.image_data_generator else None)}
+
+    def to_text(self) -> str:
+        idg = f"{self.image_data_generator:8.1f}" if self.image_data_generator else "     n/a"
+        lines = [f"{self.study}/{self.experiment}: {self.model}, batch {self.batch_size}, {self.batches} batches "
+                 f"({self.images} images), data: {self.data}",
+                 f"  1. model only (batch in memory)         {self.model_only:8.1f} img/s",
+                 f"  2. tf.data pipeline + model, cold epoch  {self.pipeline_cold:8.1f} img/s (decodes)",
+                 f"     tf.data pipeline + model, warm epoch  {self.pipeline_warm:8.1f} img/s (decode cache)",
+                 f"  3. ImageDataGenerator + model           {idg} img/s {self.idg_note}"]
+        for k, v in self.ratios().items():
+            lines.append(f"  {k:38s} {v:6.2f}" if v is not None else f"  {k:38s}    n/a")
+        if self.feature_forward_s is not None:
+            total = self.feature_forward_s + self.feature_training_s
+            lines.append(f"  frozen backbone: forward pass {self.feature_forward_s:.2f} s, {self.feature_epochs} epochs "
+                         f"of head training on cached features {self.feature_training_s:.2f} s: all "
+                         f"{self.feature_epochs} epochs cost {total / self.feature_forward_s:.2f} x one forward pass "
+                         "(target <= 1.5)")
+        return "\n".join(lines)
+
+
+def _train_step_fn(model):
+    return model.make_train_function() if hasattr(model, "make_train_function") else None
+
+
+def _time_fit(model, ds, steps: int) -> float:
+    t = time.perf_counter()
+    model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+    return time.perf_counter() - t
+
+
+def _idg_kwargs(aug) -> dict:
+    kw = {}
+    if aug.rotation_deg:
+        kw["rotation_range"] = aug.rotation_deg
+    if aug.hflip:
+        kw["horizontal_flip"] = True
+    if aug.vflip:
+        kw["vertical_flip"] = True
+    if aug.zoom or aug.crop:
+        kw["zoom_range"] = max(aug.zoom, aug.crop)
+    if aug.shift:
+        kw["width_shift_range"] = kw["height_shift_range"] = aug.shift
+    if aug.brightness:
+        kw["brightness_range"] = (1 - aug.brightness, 1 + aug.brightness)
+    return kw
+
+
+def bench(study_id: str, data_dir: str | None = None, batches: int = 8, seed: int = 0) -> BenchResult:
+    import keras
+
+    from lungxray.data import discover, get_dataset
+    from lungxray.data.pipeline import ImagePipeline
+    from lungxray.data.synthetic import make_dataset
+    from lungxray.models import build_model
+    from lungxray.study import get_study
+    from lungxray.train import compile_model, set_determinism
+
+    study = get_study(study_id)
+    exp = study.experiments[0]
+    cfg = exp.configure(study.defaults())
+    bs = cfg.train.batch_size
+    n = bs * batches
+    tmp = tempfile.TemporaryDirectory(prefix="lungxray-bench-")
+    if data_dir is None and study_id in SHARED:
+        cand = Path(__file__).resolve().parents[2] / "shared" / "datasets" / SHARED[study_id]
+        data_dir = str(cand) if cand.is_dir() else None
+    if data_dir is None:
+        per_class = -(-n // len(cfg.classes)) + 2
+        data_dir = str(make_dataset(cfg.dataset, Path(tmp.name) / "data", per_class, seed, cfg.classes, size=256))
+        source = "generated PNGs (no real data for this study here)"
+    else:
+        source = f"real PNGs from {data_dir}"
+    found = discover(get_dataset(cfg.dataset), data_dir)
+    recs = [r for r in found.records if r.label in cfg.classes]
+    rng = np.random.default_rng(seed)
+    recs = [recs[i] for i in sorted(rng.choice(len(recs), size=min(n, len(recs)), replace=False))]
+    if len(recs) < n:
+        raise ValueError(f"need {n} images for {batches} batches of {bs}, found {len(recs)}")
+    recs = [r.__class__(r.path, r.label, "train", r.group) for r in recs]
+    binary = cfg.binary_positive is not None
+    set_determinism(seed)
+    pipe = ImagePipeline(found.root, recs, cfg.classes, cfg.image, cfg.augment, bs, seed, binary=binary)
+    shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
+    model = build_model(cfg.model, 1 if binary else len(cfg.classes), shape, None)
+    compile_model(model, cfg.train, binary)
+
+    # 1. model only: one batch held in memory, repeated
+    x, y = next(iter(pipe.dataset("train", training=False)))
+    mem = __import__("tensorflow").data.Dataset.from_tensors((x, y)).repeat()
+    _time_fit(model, mem, 2)  # warm-up: trace and build
+    t_model = _time_fit(model, mem, batches)
+    # 2. the package's pipeline: cold (decode) then warm (cache)
+    train = pipe.dataset("train", training=True)
+    t_cold = _time_fit(model, train, batches)
+    t_warm = _time_fit(model, train, batches)
+    # 3. ImageDataGenerator.flow_from_directory, as the papers wrote it
+    idg_rate, note = None, ""
+    try:
+        from keras.src.legacy.preprocessing.image import ImageDataGenerator
+
+        flat = Path(tmp.name) / "flow"
+        for r in recs:  # flow_from_directory wants <dir>/<class>/<file>: link the same files
+            dst = flat / r.label / r.path.replace("/", "__")
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(found.root / r.path, dst)
+        gen = ImageDataGenerator(rescale=1 / 255, **_idg_kwargs(cfg.augment)).flow_from_directory(
+            str(flat), target_size=(cfg.image.size, cfg.image.size),
+            color_mode="grayscale" if cfg.image.color == "grayscale" else "rgb",
+            class_mode="binary" if binary else "sparse", batch_size=bs, shuffle=True, seed=seed,
+            interpolation=cfg.image.resize_method if cfg.image.resize_method in ("nearest", "bilinear") else "bilinear")
+        _time_fit(model, gen, 1)
+        t_idg = _time_fit(model, gen, batches)
+        idg_rate = n / t_idg
+        note = "(decodes every epoch: it has no cache)"
+    except ImportError as exc:
+        note = f"(not available: {exc})"
+    # frozen backbone without augmentation: features once, then the paper's epochs on them
+    from lungxray.features import FeaturePipeline, frozen_parts
+
+    f_fwd = f_train = None
+    parts = frozen_parts(model)
+    if parts is not None and not cfg.augment.active:
+        eval_recs = [r.__class__(r.path, r.label, s, r.group) for r, s in zip(recs, ("train", "val") * n,
+                                                                                strict=False)]
+        fpipe = ImagePipeline(found.root, eval_recs, cfg.classes, cfg.image, cfg.augment, bs, seed, binary=binary)
+        list(fpipe.dataset("train"))  # decode once, so the timing is the backbone's alone
+        list(fpipe.dataset("val"))
+        t = time.perf_counter()
+        feats = FeaturePipeline(fpipe, parts[0])
+        f_fwd = time.perf_counter() - t
+        head = parts[1]
+        compile_model(head, cfg.train, binary)
+        t = time.perf_counter()
+        head.fit(feats.dataset("train", training=True), validation_data=feats.dataset("val"),
+                 epochs=cfg.train.epochs, verbose=0)
+        f_train = time.perf_counter() - t
+    tmp.cleanup()
+    keras.backend.clear_session()
+    return BenchResult(study_id, exp.name, cfg.model.name, bs, batches, n, source, n / t_model, n / t_cold,
+                       n / t_warm, idg_rate, note, f_fwd, f_train, cfg.train.epochs if f_fwd else None)
+
+
+def main(study: str, data_dir: str | None, batches: int, as_json: bool) -> int:
+    r = bench(study, data_dir, batches)
+    if as_json:
+        print(json.dumps({**r.__dict__, "ratios": r.ratios()}, indent=2))
+    else:
+        print(r.to_text())
+    return 0
