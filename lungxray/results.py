@@ -111,7 +111,7 @@ def versions() -> dict[str, str]:
 
 @functools.cache
 def source_revision() -> str:
-    """The git commit of the lungxray checkout that ran (with '+dirty' for uncommitted changes).
+    """The git commit of the lungxray checkout that ran ('+dirty': uncommitted changes to its code).
 
     Read once per process, at the start of a study run, so it names the code that was loaded."""
     import subprocess
@@ -121,7 +121,11 @@ def source_revision() -> str:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
         if rev.returncode:
             return "unknown (not a git checkout)"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=here, capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+        # only the code counts: committed results and reports may change while runs go on
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "lungxray",
+                                "reproductions", "setup.cfg", "pyproject.toml"], cwd=top or here,
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return rev.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
