@@ -110,7 +110,17 @@ def build_augmenter(cfg: AugmentConfig, seed: int):
 
 
 def epoch_shuffled(ds: tf.data.Dataset, n: int, seed: int, epoch: tf.Variable) -> tf.data.Dataset:
-    """``ds`` shuffled in an order that depends on (seed, the epoch variable's value) only."""
+    """``ds`` shuffled in an order that depends on (seed, the epoch variable's value) only.
+
+    TensorFlow cannot take this tensor seed while its global seed is 0 (it compares the seed pair
+    with (0, 0)); ``lungxray.train.set_determinism`` avoids that global seed.
+    """
+    from tensorflow.python.eager import context
+
+    global_seed = context.global_seed() if context.executing_eagerly() else tf.compat.v1.get_default_graph().seed
+    if global_seed is not None and global_seed % (2**31 - 1) == 0:
+        raise ValueError("TensorFlow's global seed is 0, which epoch-seeded shuffling cannot use: seed through "
+                         "lungxray.train.set_determinism (or tf.random.set_seed with another value)")
     shuffled = tf.data.Dataset.from_tensors(0).flat_map(
         lambda _: ds.shuffle(max(n, 1), seed=seed * 1_000_003 + epoch, reshuffle_each_iteration=False))
     return shuffled.apply(tf.data.experimental.assert_cardinality(n))  # flat_map hides the length from Keras
