@@ -41,7 +41,10 @@ def collect(root: Path) -> dict[str, dict[str, list[dict]]]:
     for sets in out.values():
         for runs in sets.values():
             runs.sort(key=lambda r: r["experiment"])
-    return {s: dict(sorted(sets.items(), key=lambda kv: min(_rank(r) for r in kv[1]))) for s, sets in out.items()}
+    def order(kv):  # most faithful kind first, then fewest reasons for not being faithful
+        return (min(_rank(r) for r in kv[1]), min(len(r.get("unfaithful_reasons", [])) for r in kv[1]))
+
+    return {s: dict(sorted(sets.items(), key=order)) for s, sets in out.items()}
 
 
 def cover_page(studies, collected) -> plt.Figure:
