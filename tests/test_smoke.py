@@ -65,7 +65,10 @@ def test_every_study_smoke_runs_and_checks(study, tmp_path):
     for p in runs:
         assert (p.parent / R.PREDICTIONS).is_file() and (p.parent / R.REPORT).is_file()
         assert check_run(p).failures == []
-    assert (tmp_path / "summary.pdf").is_file()
+    from lungxray.study import get_study
+
+    if len(get_study(study).experiments) > 1:  # a study with several experiments gets a side-by-side PDF
+        assert (tmp_path / "summary.pdf").is_file()
 
 
 def test_suite_pdf_is_byte_reproducible(smoke_runs, tmp_path):
