@@ -71,10 +71,6 @@ class BenchResult:
         return "\n".join(lines)
 
 
-def _train_step_fn(model):
-    return model.make_train_function() if hasattr(model, "make_train_function") else None
-
-
 def _time_fit(model, ds, steps: int) -> float:
     t = time.perf_counter()
     model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
