@@ -7,18 +7,34 @@ claims with ``kind="finding"``.
 
 Generic checks come from each experiment's ``Published`` data (metrics from a published
 confusion matrix, macro rows from per-class rows, F1 from precision and recall); a study adds
-its own through ``Study.audit`` (split tables, resampling rules, logs against final figures).
+its own through ``Study.audit`` (split tables, resampling rules, logs against final figures,
+the numeric statements of its prose, and the forensic tools of ``lungxray.forensics`` run on
+its printed numbers).
+
+Every record carries a severity, so a reviewer reads the worst first:
+- ``critical``: changes what a published number means or whether it can be trusted (a leak,
+  a metric that is not what its name says, models compared on different test sets);
+- ``major``: a published number that its own paper contradicts, or an unstated detail that
+  changes results;
+- ``minor``: rounding-level slips, reporting gaps, recovered details that change nothing.
+A consistent claim has no severity that matters; an inconsistent one shows the severity it
+was declared with. ``tool`` names what produced the record and ``evidence`` holds its
+arithmetic or the recovered configuration as JSON-ready data.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
 from lungxray import metrics as M
+
+SEVERITIES = ("critical", "major", "minor")
+KINDS = ("consistency", "finding")
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,20 @@ class Claim:
     kind: str = "consistency"  # or "finding"
     experiment: str = ""  # when the claim is about one published metric of one experiment ...
     metric: str = ""  # ... its key, so that metric's verdict can say "published number inconsistent"
+    severity: str = "major"  # critical | major | minor (see the module docstring)
+    tool: str = "arithmetic"  # what produced it: arithmetic, prose, split-recovery, denominator, batch-size, ...
+    evidence: Mapping[str, Any] = field(default_factory=dict)  # JSON-ready arithmetic / configuration
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+
+    @property
+    def problem(self) -> bool:
+        """Whether a reviewer must read it: an inconsistency, or a finding."""
+        return self.kind == "finding" or not self.consistent
 
     @property
     def consistent(self) -> bool:
@@ -46,7 +76,21 @@ class Claim:
             if isinstance(d[k], float) and math.isnan(d[k]):
                 d[k] = None  # findings carry no number
         d["consistent"] = None if self.kind == "finding" else self.consistent
+        d["evidence"] = json_ready(self.evidence)
         return d
+
+
+def json_ready(obj: Any) -> Any:
+    """Tuples, numpy scalars and NaN made JSON-safe (evidence comes from many tools)."""
+    if isinstance(obj, Mapping):
+        return {str(k): json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    return obj
 
 
 def decimals_of(value: float) -> int:
@@ -61,14 +105,28 @@ def rounding(value: float) -> float:
 
 
 def claim(study: str, source: str, text: str, published: float, recomputed: float,
-          tolerance: float | None = None, explanation: str = "", experiment: str = "", metric: str = "") -> Claim:
+          tolerance: float | None = None, explanation: str = "", experiment: str = "", metric: str = "", *,
+          severity: str = "major", tool: str = "arithmetic", evidence: Mapping[str, Any] | None = None) -> Claim:
+    """A published number checked against the value its paper's other numbers give."""
     tol = rounding(published) if tolerance is None else tolerance
     return Claim(study, source, text, float(published), float(recomputed), tol, explanation,
-                 experiment=experiment, metric=metric)
+                 experiment=experiment, metric=metric, severity=severity, tool=tool, evidence=evidence or {})
 
 
-def finding(study: str, source: str, text: str, value: float = math.nan, explanation: str = "") -> Claim:
-    return Claim(study, source, text, value, value, 0.0, explanation or text, kind="finding")
+def finding(study: str, source: str, text: str, value: float = math.nan, explanation: str = "", *,
+            severity: str = "major", tool: str = "reading", evidence: Mapping[str, Any] | None = None,
+            experiment: str = "", metric: str = "") -> Claim:
+    """What the paper's numbers or data reveal that is not a simple arithmetic check."""
+    return Claim(study, source, text, value, value, 0.0, explanation or text, kind="finding",
+                 experiment=experiment, metric=metric, severity=severity, tool=tool, evidence=evidence or {})
+
+
+def prose(study: str, source: str, text: str, stated: float, from_tables: float,
+          tolerance: float | None = None, explanation: str = "", *, severity: str = "minor",
+          experiment: str = "", metric: str = "", evidence: Mapping[str, Any] | None = None) -> Claim:
+    """A numeric statement of the paper's text, checked against its tables like any other number."""
+    return claim(study, source, text, stated, from_tables, tolerance, explanation, experiment, metric,
+                 severity=severity, tool="prose", evidence=evidence)
 
 
 def f1(p: float, r: float) -> float:
@@ -124,22 +182,39 @@ def audit_study(study) -> list[Claim]:
     return claims
 
 
-def to_text(claims: Sequence[Claim]) -> str:
+RANK = {sev: i for i, sev in enumerate(SEVERITIES)}
+
+
+def ranked(claims: Sequence[Claim]) -> list[Claim]:
+    """Problems first (critical, major, minor; inconsistencies before findings at each level), then the rest."""
+    return sorted(claims, key=lambda c: (not c.problem, RANK[c.severity], c.kind == "finding"))
+
+
+def _line(c: Claim) -> str:
+    where = f"[{c.source}]"
+    if c.kind == "finding":
+        extra = f": {c.explanation}" if c.explanation != c.claim else ""
+        return f"  {c.severity.upper():8} finding {where} {c.claim}{extra}"
+    if not c.consistent:
+        return (f"  {c.severity.upper():8} inconsistent {where} {c.claim}: published {c.published:g}, "
+                f"recomputed {c.recomputed:.4g} (tolerance {c.tolerance:g}): {c.explanation}")
+    return f"  ok {where} {c.claim}: {c.published:g} ~ {c.recomputed:.4g}"
+
+
+def to_text(claims: Sequence[Claim], verbose: bool = False) -> str:
+    """One block per study: counts, then every problem ranked by severity; consistent checks with ``verbose``."""
     lines = []
     for sid in dict.fromkeys(c.study for c in claims):
-        cs = [c for c in claims if c.study == sid]
-        bad = [c for c in cs if c.kind == "consistency" and not c.consistent]
-        finds = [c for c in cs if c.kind == "finding"]
-        good = [c for c in cs if c.kind == "consistency" and c.consistent]
-        lines.append(f"== {sid}: {len(good)} consistent, {len(bad)} inconsistent, {len(finds)} findings")
-        for c in bad:
-            lines.append(f"  INCONSISTENT [{c.source}] {c.claim}: published {c.published:g}, recomputed "
-                         f"{c.recomputed:.4f} (tolerance {c.tolerance:g}): {c.explanation}")
-        for c in finds:
-            lines.append(f"  FINDING [{c.source}] {c.claim}" + (f": {c.explanation}" if c.explanation != c.claim else ""))
-        for c in good:
-            lines.append(f"  ok [{c.source}] {c.claim}: {c.published:g} ~ {c.recomputed:.4f}")
-    return "\n".join(lines)
+        cs = ranked([c for c in claims if c.study == sid])
+        probs = [c for c in cs if c.problem]
+        n_ok = len(cs) - len(probs)
+        sev = ", ".join(f"{sum(c.severity == s for c in probs)} {s}" for s in SEVERITIES)
+        lines.append(f"== {sid}: {len(probs)} problems ({sev}); {n_ok} checks consistent")
+        lines += [_line(c) for c in probs]
+        if verbose:
+            lines += [_line(c) for c in cs if not c.problem]
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def run_audit(studies: Iterable) -> list[Claim]:

@@ -64,15 +64,15 @@ def _report(a: argparse.Namespace) -> int:
 
 
 def _audit(a: argparse.Namespace) -> int:
-    from lungxray.audit import run_audit, to_text
+    from lungxray.audit import ranked, run_audit, to_text
     from lungxray.study import get_study, load_studies
 
     studies = [get_study(s) for s in a.study] if a.study else [v for _, v in sorted(load_studies().items())]
-    claims = run_audit(studies)
+    claims = ranked(run_audit(studies))
     if a.json:
         print(json.dumps([c.to_dict() for c in claims], indent=2, allow_nan=False, default=str))
     else:
-        print(to_text(claims))
+        print(to_text(claims, verbose=a.verbose))
     return 0
 
 
@@ -119,9 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "study's audit, summaries and run pages (default RUN/suite.pdf)")
     r.add_argument("--out", help="PDF path (default: report.pdf in the run folder)")
     r.set_defaults(fn=_report)
-    au = sub.add_parser("audit", help="recompute every published number that follows from other published numbers")
+    au = sub.add_parser("audit", help="recompute every published number that follows from other published numbers, "
+                        "recover unstated details from them, and rank the problems by severity")
     au.add_argument("study", nargs="*", help="study ids (default all)")
-    au.add_argument("--json", action="store_true", help="all records as JSON")
+    au.add_argument("--json", action="store_true", help="all records as JSON, problems first (critical, major, minor)")
+    au.add_argument("-v", "--verbose", action="store_true", help="also list the consistent checks")
     au.set_defaults(fn=_audit)
     b = sub.add_parser("bench", help="images per second: model only, tf.data pipeline + model, and Keras "
                        "ImageDataGenerator + model, with their ratios")
