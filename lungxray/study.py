@@ -98,6 +98,90 @@ class Published:
 
 
 @dataclass(frozen=True)
+class SplitCounts:
+    """Per-class counts a paper prints for one part of its split (a split table, confusion-matrix rows)."""
+
+    name: str  # where it is printed, e.g. "Table IV, undersampling row"
+    part: str  # which part it should equal: "train", "val", "test" or "train+val"
+    counts: Mapping[str, int]
+    experiments: tuple[str, ...] = ()  # the experiments it describes (empty: all)
+
+
+@dataclass(frozen=True)
+class SplitEvidence:
+    """What split recovery needs: the dataset as the paper describes it and the counts it prints."""
+
+    population: Mapping[str, int]  # per-class counts of the whole dataset, in the paper's class order
+    targets: tuple[SplitCounts, ...]
+    stated: str = ""  # the split the text describes, e.g. "80/20, then 20% of the training part"
+    test_sizes: tuple[float, ...] = ()  # fractions to try first-stage (empty: the tool's defaults)
+    val_sizes: tuple[float, ...] = ()  # fractions to try second-stage (empty: the tool's defaults)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RateSeries:
+    """Rates printed with a fixed number of decimals, all measured on one set (a log column, a table)."""
+
+    name: str
+    source: str
+    values: tuple[float, ...]  # as fractions (0.9413, not 94.13)
+    decimals: int  # decimals of the fraction as printed (0.9413 -> 4; "95%" -> 2)
+    stated_n: int  # the size of the set the paper says they were measured on
+    batch_mean: bool | None = None  # averaged over batches (PyTorch-style): True; per image: False; unknown: None
+    experiment: str = ""
+    drop_last: bool = False  # a batch-mean log from a loader that drops the short last batch
+
+
+@dataclass(frozen=True)
+class BinaryRates:
+    """A binary classifier's printed accuracy, precision and recall (for the implied prevalence)."""
+
+    name: str
+    source: str
+    accuracy: float
+    precision: float
+    recall: float
+    decimals: int
+    described_share: float  # positives / all in the test set the paper describes
+    n: int | None = None  # the test-set size, when the paper gives it
+    experiment: str = ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A sentence of the paper about a confusion matrix, as a predicate over a candidate matrix."""
+
+    text: str  # what the paper says, in English, with its section
+    holds: Callable[[Any], bool]  # candidate K x K matrix (rows true, columns predicted, class order) -> bool
+
+
+@dataclass(frozen=True)
+class OneVsRest:
+    """Per-class TP/FP/FN/TN a paper prints (for confusion-matrix reconstruction)."""
+
+    name: str
+    source: str
+    classes: tuple[str, ...]
+    tp: tuple[int, ...]
+    fp: tuple[int, ...]
+    fn: tuple[int, ...]
+    tn: tuple[int, ...]
+    statements: tuple[Statement, ...] = ()
+    experiment: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The printed numbers the forensic tools of ``lungxray.forensics`` read; the audit runs them all."""
+
+    splits: tuple[SplitEvidence, ...] = ()
+    rates: tuple[RateSeries, ...] = ()
+    binary: tuple[BinaryRates, ...] = ()
+    one_vs_rest: tuple[OneVsRest, ...] = ()
+
+
+@dataclass(frozen=True)
 class Experiment:
     name: str
     title: str
@@ -130,6 +214,7 @@ class Study:
     smoke: Smoke = Smoke()
     notes: tuple[str, ...] = ()
     audit: Callable[[], list[Any]] | None = None  # study-specific lungxray.audit.Claim list
+    evidence: Evidence = Evidence()  # printed numbers for the forensic tools (split, rates, prevalence, ...)
 
     def experiment(self, name: str) -> Experiment:
         for e in self.experiments:

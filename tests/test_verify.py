@@ -29,6 +29,19 @@ def test_unreadable_and_duplicates_are_listed(tmp_path):
     assert rep.count_mismatches and not rep.ok  # 2 per class, not the registry's counts
 
 
+def test_within_split_copies_and_label_conflicts_are_counted(tmp_path):
+    _ct(tmp_path)
+    a = tmp_path / "Data/test/normal/0.png"
+    (tmp_path / "Data/test/normal/0 - Copy.png").write_bytes(a.read_bytes())  # within the test split
+    (tmp_path / "Data/test/adenocarcinoma/x.png").write_bytes(a.read_bytes())  # same image, another class
+    rep = verify(discover(get_dataset("chest-ctscan"), tmp_path))
+    assert rep.counts["test"]["normal"] == 3 and rep.distinct["test"]["normal"] == 2
+    assert rep.distinct["test"]["adenocarcinoma"] == 3  # the conflicting copy is an image of that class too
+    assert [g["labels"] for g in rep.label_conflicts] == [["adenocarcinoma", "normal"]]
+    text = rep.to_text()
+    assert "LABEL CONFLICT" in text and "distinct: " in text
+
+
 def test_cli_exit_code_and_json(tmp_path, capsys):
     _ct(tmp_path)
     assert main(["verify-data", "chest-ctscan", "--data-dir", str(tmp_path), "--json"]) == 1
@@ -45,3 +58,7 @@ def test_real_chest_ct_counts_and_duplicates(capsys):
     assert len(rep.cross_split_groups) == 22
     leaked = {f for g in rep.cross_split_groups for f in g["files"] if f.startswith("Data/test/normal/")}
     assert len(leaked) == 46
+    # each test/normal image is there twice; train/normal holds 55 distinct images in 148 files
+    assert rep.distinct["test"]["normal"] == 27 and rep.distinct["train"]["normal"] == 55
+    assert len(rep.label_conflicts) == 1  # l4.png (large cell) = sq2.png (squamous cell) in train
+    assert "inflated" in rep.to_text() and not rep.to_text().endswith("OK")

@@ -114,10 +114,16 @@ class VerifyReport:
     n_files: int
     n_unique: int
     duplicate_groups: list[dict] = field(default_factory=list)
+    distinct: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> class -> distinct images
 
     @property
     def cross_split_groups(self) -> list[dict]:
         return [g for g in self.duplicate_groups if len(g["splits"]) > 1]
+
+    @property
+    def label_conflicts(self) -> list[dict]:
+        """Byte-identical files filed under different classes: one image, two labels."""
+        return [g for g in self.duplicate_groups if len(g["labels"]) > 1]
 
     @property
     def ok(self) -> bool:
@@ -127,6 +133,7 @@ class VerifyReport:
         d = asdict(self)
         d["ok"] = self.ok
         d["n_cross_split_duplicate_groups"] = len(self.cross_split_groups)
+        d["n_label_conflicts"] = len(self.label_conflicts)
         return d
 
     def to_text(self) -> str:
@@ -138,11 +145,18 @@ class VerifyReport:
             cells = ", ".join(f"{c} {n}" + (f" (expected {exp[c]})" if c in exp and exp[c] != n else "")
                               for c, n in per.items())
             lines.append(f"{scope}: {sum(per.values())} images: {cells}")
+            dist = self.distinct.get(scope, {})
+            if dist and dist != per:
+                lines.append(f"  {'':{len(scope)}} distinct: {sum(dist.values())}: "
+                             + ", ".join(f"{c} {dist.get(c, 0)}" for c in per))
         lines.append(f"files decoded: {self.n_files}, byte-unique: {self.n_unique}, "
                      f"duplicate groups: {len(self.duplicate_groups)} "
-                     f"({len(self.cross_split_groups)} across splits)")
+                     f"({len(self.cross_split_groups)} across splits, {len(self.label_conflicts)} with "
+                     "conflicting labels)")
         for g in self.duplicate_groups:
             where = "ACROSS SPLITS" if len(g["splits"]) > 1 else "within split"
+            if len(g["labels"]) > 1:
+                where += ", LABEL CONFLICT " + " vs ".join(g["labels"])
             lines.append(f"  duplicate ({where}): " + " = ".join(g["files"]))
         for s in self.skipped:
             lines.append(f"skipped {s['file']}: {s['reason']}")
@@ -154,7 +168,14 @@ class VerifyReport:
             lines.append(f"MISSING class folder: {c}")
         for c in self.empty_classes:
             lines.append(f"EMPTY class folder: {c}")
-        lines.append("OK" if self.ok else "ERRORS found (see above)")
+        if self.cross_split_groups:
+            lines.append(f"WARNING: {len(self.cross_split_groups)} duplicate groups cross splits: a model is scored "
+                         "on images it was trained on, so test numbers on this split are inflated")
+        if self.label_conflicts:
+            lines.append(f"WARNING: {len(self.label_conflicts)} images are filed under two classes (label conflicts)")
+        warned = self.cross_split_groups or self.label_conflicts
+        lines.append(("readable, counts as expected (see the warnings)" if warned else "OK") if self.ok
+                     else "ERRORS found (see above)")
         return "\n".join(lines)
 
 
@@ -179,6 +200,10 @@ def verify(found: Discovered, decode: bool = True) -> VerifyReport:
                            "splits": sorted({r.split or "all" for r in rs}),
                            "labels": sorted({r.label for r in rs})})
     groups.sort(key=lambda g: g["files"][0])
+    distinct: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(spec.classes, 0))
+    for rs in by_hash.values():  # an image counts once per (split, class) it appears in
+        for scope, label in {(r.split or "all", r.label) for r in rs}:
+            distinct[scope][label] += 1
     expected = ({k: dict(v) for k, v in spec.expected_split_counts.items()} if spec.expected_split_counts
                 else {"all": dict(spec.expected_counts)})
     return VerifyReport(
@@ -188,4 +213,5 @@ def verify(found: Discovered, decode: bool = True) -> VerifyReport:
         unreadable=unreadable, skipped=[{"file": f, "reason": w} for f, w in found.scan.skipped],
         missing_classes=found.scan.missing_classes, empty_classes=found.scan.empty_classes,
         n_files=len(recs), n_unique=len(by_hash), duplicate_groups=groups,
+        distinct={k: dict(distinct[k]) for k in counts},
     )
