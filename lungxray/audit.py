@@ -176,10 +176,13 @@ def generic_claims(study) -> list[Claim]:
 
 
 def audit_study(study) -> list[Claim]:
+    """Generic checks, the study's own claims, and the forensic tools run on its declared evidence."""
+    from lungxray.audit_tools import forensic_claims
+
     claims = generic_claims(study)
     if study.audit is not None:
         claims += list(study.audit())
-    return claims
+    return claims + forensic_claims(study)
 
 
 RANK = {sev: i for i, sev in enumerate(SEVERITIES)}

@@ -18,6 +18,7 @@ from typing import Any
 
 from lungxray.data.pipeline import AugmentConfig, ImageConfig
 from lungxray.data.splits import SplitConfig
+from lungxray.forensics import Statement  # noqa: F401  (re-exported: a study declares its statements with it)
 from lungxray.models import ModelConfig
 
 
@@ -102,7 +103,7 @@ class SplitCounts:
     """Per-class counts a paper prints for one part of its split (a split table, confusion-matrix rows)."""
 
     name: str  # where it is printed, e.g. "Table IV, undersampling row"
-    part: str  # which part it should equal: "train", "val", "test" or "train+val"
+    part: str  # which part it should equal: "train", "val", "test", "trainval" or "holdout" (val + test)
     counts: Mapping[str, int]
     experiments: tuple[str, ...] = ()  # the experiments it describes (empty: all)
 
@@ -149,14 +150,6 @@ class BinaryRates:
 
 
 @dataclass(frozen=True)
-class Statement:
-    """A sentence of the paper about a confusion matrix, as a predicate over a candidate matrix."""
-
-    text: str  # what the paper says, in English, with its section
-    holds: Callable[[Any], bool]  # candidate K x K matrix (rows true, columns predicted, class order) -> bool
-
-
-@dataclass(frozen=True)
 class OneVsRest:
     """Per-class TP/FP/FN/TN a paper prints (for confusion-matrix reconstruction)."""
 
@@ -167,7 +160,7 @@ class OneVsRest:
     fp: tuple[int, ...]
     fn: tuple[int, ...]
     tn: tuple[int, ...]
-    statements: tuple[Statement, ...] = ()
+    statements: tuple[Statement, ...] = ()  # the text's sentences about the matrix, as predicates
     experiment: str = ""
 
 
