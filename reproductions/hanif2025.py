@@ -2,7 +2,9 @@
 
 Muhammad Hanif, Rina Rismawati, "Deteksi Kelainan Paru pada Chest CT Scan Menggunakan
 PyTorch", Institut Teknologi Garut, January 2025 (course report). The introduction speaks of
-COVID-19, but the data and predictions are lung-cancer CT classes.
+COVID-19, but the data and predictions are lung-cancer CT classes. The module declares the
+training log (``LOG_SERIES``: every per-epoch series with its decimals and set size), the
+progress bar (``TQDM``) and the dataset's verified duplicate counts (``DATA_COUNTS``) as data.
 
 Run: ``python -m reproductions.hanif2025 --help``.
 """
@@ -246,7 +248,7 @@ def audit() -> list:
         finding(sid, "§2 step 4, §3.1, §3.6, §4.2 item 4", "sensitivity, specificity, F1 and a confusion matrix "
                 "are named as the evaluation, but only accuracy is reported", severity="minor"),
         finding(sid, "§2 step 3c", "learning rate, batch size and image size are not reported although §2 says "
-                "they were tuned", severity="minor"),
+                "they were tuned, nor whether the pretrained layers were frozen or fine-tuned", severity="minor"),
     ]
     out += [prose(sid, src, text, stated, from_log) for src, text, stated, from_log in PROSE]
     return out
@@ -297,6 +299,8 @@ STUDY = Study(
            "'val_batch_mean_accuracy' and compares them with the log. Keras' loss is image-weighted; the "
            "log's is a mean over batches (a small difference from the short last batch).",
            "Segmentation (§2) is a variant, not the default: the sections that describe what was run omit it.",
+           "The paper does not say whether ResNet-18's pretrained layers were frozen; the module fine-tunes all "
+           "layers (resnet18_classifier has no frozen option yet).",
            "The paper publishes no confusion matrix.",
            "Keras has no ImageNet ResNet-18: a faithful run needs torchvision's checkpoint via --weights PATH."),
 )

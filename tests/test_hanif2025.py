@@ -122,6 +122,17 @@ def test_declared_duplicate_counts_match_the_real_files():
     assert len(cross) == H.CROSS_SPLIT_GROUPS
     conflict = {h for h in groups if len({c for _, c, g in d.values() if g == h}) > 1}
     assert len(conflict) == H.LABEL_CONFLICT_GROUPS
+    # the runner's deduplicated test set on the real files: one copy of each unseen distinct image
+    from types import SimpleNamespace
+
+    from lungxray.data.layouts import Record
+    from lungxray.runner import deduplicated_test_mask
+
+    recs = [Record(p, c, s) for p, (s, c, _) in d.items()]
+    pipe = SimpleNamespace(split_records=lambda s: [r for r in recs if r.split == s])
+    keep = deduplicated_test_mask(pipe, {p: h for p, (*_, h) in d.items()})
+    kept = Counter(r.label for r, k in zip(pipe.split_records("test"), keep, strict=True) if k)
+    assert dict(kept) == H.DEDUP_TEST["per_class"]
 
 
 def test_train_batch_mean_accuracy_is_recovered_from_keras_running_mean():
