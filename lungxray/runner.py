@@ -298,6 +298,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     from lungxray.train import (
         BatchMeanAccuracy,
         EpochSeeds,
+        TrainBatchMeanAccuracy,
         best_epoch,
         compile_model,
         distribution_scope,
@@ -376,6 +377,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     if cfg.train.batch_mean_accuracy:
         extra.append(BatchMeanAccuracy(inputs.dataset(cfg.val_split), inputs.labels(cfg.val_split),
                                        cfg.train.batch_size, binary))
+        extra.append(TrainBatchMeanAccuracy(len(inputs.labels("train")), cfg.train.batch_size))
     history = fit(trained, inputs.dataset("train", training=True), inputs.dataset(cfg.val_split), train_cfg,
                   run_dir, epochs, class_weight=cw, verbose=opts.verbose, extra_callbacks=extra)
     ev = evaluate(trained, inputs, "test", cfg, binary)
@@ -472,16 +474,29 @@ def extra_evaluation(name: str, test_pred: np.ndarray, pipe, hashes: dict[str, s
 
     if name != "test_deduplicated":
         raise ValueError(f"unknown extra evaluation {name!r}")
-    train_hashes = {hashes[r.path] for r in pipe.split_records("train")}
+    keep = deduplicated_test_mask(pipe, hashes)
     test = pipe.split_records("test")
-    keep = np.array([hashes[r.path] not in train_hashes for r in test], dtype=bool)
     y_true, y_pred = pipe.labels("test")[keep], test_pred[keep]
-    return {"description": "test images that are not byte-identical to any training image",
-            "n": int(keep.sum()), "excluded": [r.path for r, k in zip(test, keep, strict=True) if not k],
+    per_class = {c: int((y_true == i).sum()) for i, c in enumerate(cfg.classes)}
+    return {"description": "one copy of each distinct test image (sha256) that is not byte-identical to any "
+                           "training image",
+            "n": int(keep.sum()), "n_per_class": per_class,
+            "excluded": [r.path for r, k in zip(test, keep, strict=True) if not k],
             "classes": list(cfg.classes),
             "confusion_matrix": M.confusion(y_true, y_pred, len(cfg.classes)).tolist(),
             "metrics": M.compute(y_true, y_pred, cfg.classes, None,
                                  cfg.train.batch_size if cfg.train.batch_mean_accuracy else None)}
+
+
+def deduplicated_test_mask(pipe, hashes: dict[str, str]) -> np.ndarray:
+    """Test records to keep: the first copy of each distinct image (by digest) not seen in training."""
+    seen = {hashes[r.path] for r in pipe.split_records("train")}
+    keep = []
+    for r in pipe.split_records("test"):
+        h = hashes[r.path]
+        keep.append(h not in seen)
+        seen.add(h)
+    return np.array(keep, dtype=bool)
 
 
 def _subset_note(cfg: RunConfig, data: _Data, mism) -> str:

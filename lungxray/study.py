@@ -36,7 +36,7 @@ class TrainConfig:
     reduce_lr_monitor: str = "val_loss"
     lr_schedule: str = "constant"  # LearningRateScheduler: "constant" | "exp-0.1" (x e^-0.1 per epoch)
     select_best: str | None = "val_loss"  # ModelCheckpoint monitor of the evaluated model; None = last
-    batch_mean_accuracy: bool = False  # also log validation accuracy averaged over batches (PyTorch-log style)
+    batch_mean_accuracy: bool = False  # also log validation and training accuracy averaged over batches (PyTorch-log style)
 
 
 @dataclass(frozen=True)

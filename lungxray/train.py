@@ -59,6 +59,39 @@ class BatchMeanAccuracy(keras.callbacks.Callback):
             logs["val_batch_mean_accuracy"] = batch_mean_accuracy(self.y_true, y_pred, self.batch_size)
 
 
+class TrainBatchMeanAccuracy(keras.callbacks.Callback):
+    """Adds ``batch_mean_accuracy`` to each epoch's logs: training accuracy averaged over batches, as
+    a PyTorch loop that averages per-batch accuracies reports its "train acc".
+
+    Keras logs a running, image-weighted accuracy after each batch; with batches of ``batch_size``
+    over ``n`` images (last batch short) each batch's correct count is the difference of two running
+    totals, rounded to a whole number. Exact without class or sample weights (they weight the metric).
+    """
+
+    def __init__(self, n: int, batch_size: int, key: str = "accuracy"):
+        super().__init__()
+        self.n, self.batch_size, self.key = n, batch_size, key
+        self._seen, self._correct, self._accs = 0, 0, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._seen, self._correct, self._accs = 0, 0, []
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not logs or self.key not in logs:
+            return
+        size = min(self.batch_size, self.n - self._seen)
+        if size <= 0:
+            return
+        self._seen += size
+        total = int(round(float(logs[self.key]) * self._seen))
+        self._accs.append((total - self._correct) / size)
+        self._correct = total
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and self._accs:
+            logs["batch_mean_accuracy"] = float(np.mean(self._accs))
+
+
 class EpochSeeds(keras.callbacks.Callback):
     """At the start of each epoch, set every random state from (seed, epoch): the data order,
     the augmentation layers' and the model's seed generators (dropout). A run resumed at epoch

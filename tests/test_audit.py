@@ -62,7 +62,10 @@ def test_known_inconsistencies_of_the_registered_studies_are_reported():
     claims = run_audit(load_studies().values())
     bad = {(c.study, c.claim) for c in claims if c.kind == "consistency" and not c.consistent}
     assert ("syakuroh2025", "accuracy 99.42% as standard accuracy (correct / all)") in bad
-    assert ("hanif2025", "total training time = 15 x time per epoch") in bad
+    # tqdm's s/it is a moving average: the total is judged against the bar's elapsed 58:05, not 15 x 218.96
+    assert not any(s == "hanif2025" and "218.96" in t for s, t in bad)
+    assert not any(s == "hanif2025" and "58:05" in t for s, t in bad)
+    assert ("hanif2025", "82.22% measured on the 72-image validation folder ('dataset validasi')") in bad
     assert any(s == "covid_balancing" and "precision COVID" in t for s, t in bad)
     assert ("covid_balancing", "COVID: oversampled count = n x ceil(6509/n)") not in bad
 

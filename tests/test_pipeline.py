@@ -84,3 +84,52 @@ def test_seed_zero_training_order_works(tmp_path):
     recs = _noise_folder(tmp_path, 4)
     pipe = ImagePipeline(tmp_path, recs, ["a", "b"], ImageConfig(16, "grayscale"), AugmentConfig(hflip=True), 4, 0)
     assert _first_batch(pipe, True).shape == (4, 16, 16, 1)
+
+
+def test_contrast_augmentation_is_seeded_per_epoch_like_the_other_layers(tmp_path):
+    """RandomContrast changes training batches only, and EpochSeeds resets its state from (seed, epoch):
+    a fresh pipeline started at epoch 2 draws what one that ran epochs 0 and 1 first draws."""
+    import keras
+
+    from lungxray.train import EpochSeeds
+
+    recs = _noise_folder(tmp_path)
+    img = ImageConfig(16, "grayscale", "bilinear", "rescale")
+    aug = AugmentConfig(contrast=0.5)
+    assert aug.active
+
+    def at_epoch(pipe, epochs):
+        cb = EpochSeeds(7, pipe.epoch, pipe.augmenter)
+        cb.set_model(keras.Sequential([keras.Input((16, 16, 1))]))
+        for e in epochs:
+            cb.on_epoch_begin(e)
+            batch = _first_batch(pipe, True)
+        return batch
+
+    assert any("seed_generator_state" in v.path for v in
+               ImagePipeline(tmp_path, recs, ["a", "b"], img, aug, 8, 7).augmenter.variables)
+    uninterrupted = at_epoch(ImagePipeline(tmp_path, recs, ["a", "b"], img, aug, 8, 7), [0, 1, 2])
+    resumed = at_epoch(ImagePipeline(tmp_path, recs, ["a", "b"], img, aug, 8, 7), [2])
+    np.testing.assert_array_equal(uninterrupted, resumed)
+    plain = ImagePipeline(tmp_path, recs, ["a", "b"], img, AugmentConfig(), 8, 7)
+    assert not np.allclose(resumed, at_epoch(plain, [2]))  # same order, contrast changed
+    np.testing.assert_array_equal(_first_batch(ImagePipeline(tmp_path, recs, ["a", "b"], img, aug, 8, 7), False),
+                                  _first_batch(plain, False))  # evaluation untouched
+
+
+def test_segmentation_runs_once_per_image_inside_the_pipeline(tmp_path):
+    from lungxray.data.segment import segment_lungs
+    from tests.test_hanif2025 import phantom
+
+    Image = pytest.importorskip("PIL.Image")
+    Image.fromarray(phantom(64)).save(tmp_path / "p.png")
+    recs = [Record("p.png", "a", "test")]
+    seg = ImagePipeline(tmp_path, recs, ["a"], ImageConfig(64, "grayscale", "bilinear", "rescale", "otsu"),
+                        AugmentConfig(), 1, 0)
+    plain = ImagePipeline(tmp_path, recs, ["a"], ImageConfig(64, "grayscale", "bilinear", "rescale"),
+                          AugmentConfig(), 1, 0)
+    x, x0 = seg.arrays("test")[0], plain.arrays("test")[0]
+    np.testing.assert_array_equal(np.round(x * 255), segment_lungs(np.round(x0[0] * 255).astype(np.uint8))[None])
+    assert 0 < (x > 0).mean() < (x0 > 0).mean()  # the body and the background are black now
+    (tmp_path / "p.png").unlink()  # decoded and segmented once: cached
+    np.testing.assert_array_equal(seg.arrays("test")[0], x)

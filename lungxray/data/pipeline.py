@@ -1,7 +1,7 @@
 """The tf.data input pipeline.
 
 read -> decode (PNG/JPEG, any channel count and bit depth) -> colour mode -> resize
-(explicit method) -> uint8 -> cache -> [shuffle] -> batch -> [augment, training only]
+(explicit method) -> uint8 -> [segment, lungxray.data.segment] -> cache -> [shuffle] -> batch -> [augment, training only]
 -> scale (rescale or a model's ``preprocess_input``) -> prefetch.
 
 Decoded, resized images are cached once per run as uint8, so evaluation and prediction
@@ -29,6 +29,7 @@ class ImageConfig:
     color: str = "rgb"  # "rgb" (3 channels) or "grayscale" (1 channel)
     resize_method: str = "bilinear"  # any tf.image.ResizeMethod name
     scaling: str = "rescale"  # see SCALINGS
+    segmentation: str = "none"  # lungxray.data.segment.SEGMENTATIONS, applied once per image before the cache
 
     @property
     def channels(self) -> int:
@@ -46,10 +47,12 @@ class AugmentConfig:
     crop: float = 0.0  # random crop-and-resize: RandomZoom zooming in by up to this fraction
     shift: float = 0.0  # RandomTranslation, +- fraction of height/width
     brightness: float = 0.0  # RandomBrightness, +- fraction of the [0, 1] range
+    contrast: float = 0.0  # RandomContrast, contrast factor drawn from [1 - contrast, 1 + contrast]
 
     @property
     def active(self) -> bool:
-        return any((self.rotation_deg, self.hflip, self.vflip, self.zoom, self.crop, self.shift, self.brightness))
+        return any((self.rotation_deg, self.hflip, self.vflip, self.zoom, self.crop, self.shift, self.brightness,
+                    self.contrast))
 
 
 def _torch_imagenet(x):
@@ -106,7 +109,27 @@ def build_augmenter(cfg: AugmentConfig, seed: int):
         layers.append(L.RandomTranslation(cfg.shift, cfg.shift, fill_mode="constant", seed=seed + 3))
     if cfg.brightness:
         layers.append(L.RandomBrightness(cfg.brightness, value_range=(0.0, 1.0), seed=seed + 4))
+    layers += contrast_layers(cfg, seed)
     return keras.Sequential(layers, name="augmentation") if layers else None
+
+
+def contrast_layers(cfg: AugmentConfig, seed: int) -> list:
+    """RandomContrast, seeded like the other layers (its seed state is reset per (seed, epoch) by
+    lungxray.train.EpochSeeds, so a resumed run draws what an uninterrupted one draws)."""
+    import keras
+
+    if not cfg.contrast:
+        return []
+    return [keras.layers.RandomContrast(cfg.contrast, value_range=(0.0, 1.0), seed=seed + 5)]
+
+
+def segmented(img: tf.Tensor, cfg: ImageConfig) -> tf.Tensor:
+    """The decoded uint8 image after ``cfg.segmentation`` (lungxray.data.segment), unchanged for "none"."""
+    if cfg.segmentation == "none":
+        return img
+    from lungxray.data.segment import tf_segment
+
+    return tf_segment(img, cfg.segmentation)
 
 
 def epoch_shuffled(ds: tf.data.Dataset, n: int, seed: int, epoch: tf.Variable) -> tf.data.Dataset:
@@ -154,7 +177,7 @@ class ImagePipeline:
             recs = self.split_records(split)
             paths = [str(self.root / r.path) for r in recs]
             ds = tf.data.Dataset.from_tensor_slices((paths, self.labels(split)))
-            ds = ds.map(lambda p, y: (decode_resize(tf.io.read_file(p), self.image), y),
+            ds = ds.map(lambda p, y: (segmented(decode_resize(tf.io.read_file(p), self.image), self.image), y),
                         num_parallel_calls=AUTOTUNE, deterministic=True)
             self._cache[split] = ds.cache()
         return self._cache[split]

@@ -231,6 +231,8 @@ def extra_evaluation_page(res: dict) -> plt.Figure | None:
                 if k in m]
         lines = [f"{name}: {ev['description']}",
                  f"images: {ev['n']} of {res['evaluation']['n']} ({len(ev['excluded'])} excluded)"]
+        if ev.get("n_per_class"):
+            lines.append("  per class: " + ", ".join(f"{c} {n}" for c, n in ev["n_per_class"].items()))
         lines += [f"  {k}: {m[k]:.4f}  (full test set: {main_m.get(k, float('nan')):.4f})" for k in keys]
         fig.text(0.06, y, "\n".join(lines), fontsize=8.5, va="top", family="monospace")
         ax = fig.add_axes([0.3, 0.40 - 0.35 * i, 0.36, 0.30])
