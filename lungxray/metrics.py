@@ -38,6 +38,10 @@ DEFINITIONS: dict[str, str] = {
 }
 
 
+# metric keys computed from predicted probabilities (by the runner's evaluation), not by ``compute``
+FROM_PROBABILITIES = ("loss",)
+
+
 def per_class_key(metric: str, cls: str) -> str:
     return f"{metric}[{cls}]"
 
