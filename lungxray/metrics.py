@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    log_loss,
+    precision_recall_fscore_support,
+)
 
 DEFINITIONS: dict[str, str] = {
     "accuracy": "standard accuracy: correct predictions / all test images",
@@ -28,7 +33,13 @@ DEFINITIONS: dict[str, str] = {
     "specificity": "recall of the negative class (binary)",
     "batch_mean_accuracy": "accuracy averaged over evaluation batches (unweighted), as a PyTorch loop that "
     "averages per-batch accuracies logs it; differs from accuracy when the last batch is smaller",
+    "loss": "cross-entropy of the predicted probabilities on the test images (mean over images), the loss "
+    "that Keras' model.evaluate reports for a softmax or sigmoid classifier",
 }
+
+
+# metric keys computed from predicted probabilities (by the runner's evaluation), not by ``compute``
+FROM_PROBABILITIES = ("loss",)
 
 
 def per_class_key(metric: str, cls: str) -> str:
@@ -97,6 +108,13 @@ def batch_mean_accuracy(y_true: Sequence[int], y_pred: Sequence[int], batch_size
     correct = np.asarray(y_true) == np.asarray(y_pred)
     batches = [correct[i:i + batch_size].mean() for i in range(0, len(correct), batch_size)]
     return float(np.mean(batches)) if batches else float("nan")
+
+
+def cross_entropy(y_true: Sequence[int], proba: np.ndarray) -> float:
+    """Mean cross-entropy of class probabilities (rows = images); the ``loss`` metric."""
+    proba = np.asarray(proba, dtype=float)
+    proba = proba / proba.sum(axis=1, keepdims=True)  # float32 softmax rows; Keras normalises the same way
+    return float(log_loss(np.asarray(y_true), proba, labels=list(range(proba.shape[1]))))
 
 
 def from_confusion(cm: Sequence[Sequence[int]], classes: Sequence[str], positive: int | None = None) -> dict[str, float]:

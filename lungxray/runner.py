@@ -386,7 +386,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     best = best_epoch(history, cfg.train.select_best)
     from lungxray.audit import inconsistent_metrics
 
-    comparison = compare(exp, mets, faithful=not reasons, history=history, epoch=best,
+    comparison = compare(exp, {**mets, "loss": ev["loss"]}, faithful=not reasons, history=history, epoch=best,
                          inconsistent=inconsistent_metrics(study, exp.name))
     files, y_true, y_pred, proba = (ev.pop(k) for k in ("files", "y_true", "y_pred", "proba"))
     R.write_predictions(run_dir / R.PREDICTIONS, files, y_true, y_pred, proba, cfg.classes)
@@ -463,6 +463,8 @@ def evaluate(model, pipe, split: str, cfg: RunConfig, binary: bool) -> dict[str,
     return {"split": split, "n": int(len(y_true)), "classes": list(cfg.classes),
             "confusion_matrix": M.confusion(y_true, y_pred, len(cfg.classes)).tolist(),
             "metrics": M.compute(y_true, y_pred, cfg.classes, 1 if binary else None, bs),
+            # from the probabilities, so kept beside the metrics that predictions.csv recomputes
+            "loss": M.cross_entropy(y_true, proba) if len(y_true) else float("nan"),
             "files": [r.path for r in pipe.split_records(split)], "y_true": y_true, "y_pred": y_pred,
             "proba": proba}
 

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from lungxray.data.layouts import Record
@@ -6,6 +8,7 @@ from lungxray.data.splits import (
     make_split,
     manifest_hash,
     manifest_text,
+    paper_order,
     read_manifest,
     split_counts,
 )
@@ -63,3 +66,42 @@ def test_manifest_round_trip_and_missing_files(tmp_path):
         read_manifest(m, tmp_path)
     with pytest.raises(DataError, match="not in this study"):
         read_manifest(m, None, ("a",))
+
+
+def test_non_stratified_split_with_fixed_random_state_follows_sklearn_on_the_ordered_list():
+    from sklearn.model_selection import train_test_split
+
+    counts = {"a": 40, "b": 70, "c": 25}
+    recs = records(counts)
+    cfg = SplitConfig("stratified", 0.2, 0.2, "train", stratify=False, random_state=7, class_order=("c", "a", "b"),
+                      file_order="natural")
+    out = make_split(list(reversed(recs)), cfg, seed=999)  # the run seed is ignored, the input order kept
+    assert [r.path for r in out] == [r.path for r in reversed(recs)]
+    ordered = [r for c in ("c", "a", "b") for r in recs if r.label == c]
+    tr, te = train_test_split(list(range(len(ordered))), test_size=0.2, random_state=7)
+    tr, va = train_test_split(tr, test_size=0.2, random_state=7)
+    want = {ordered[i].path: s for part, s in ((tr, "train"), (va, "val"), (te, "test")) for i in part}
+    assert {r.path: r.split for r in out} == want
+
+
+def test_file_order_changes_which_files_not_how_many():
+    recs = [Record(f"a/a-{i}.png", "a") for i in range(1, 31)] + [Record(f"b/b-{i}.png", "b") for i in range(1, 31)]
+    base = SplitConfig("stratified", 0.3, 0.5, stratify=False, random_state=1, class_order=("a", "b"))
+    lex = make_split(recs, replace(base, file_order="lexicographic"), 0)
+    nat = make_split(recs, replace(base, file_order="natural"), 0)
+    assert split_counts(lex) == split_counts(nat)
+    assert {r.path: r.split for r in lex} != {r.path: r.split for r in nat}
+    assert paper_order(recs, replace(base, file_order="lexicographic"))[:3] == [0, 9, 10]  # a-1, a-10, a-11
+
+
+def test_class_order_must_name_every_class():
+    with pytest.raises(DataError, match="lacks classes"):
+        make_split(records({"a": 10, "b": 10}), SplitConfig(class_order=("a",)), 0)
+
+
+def test_default_config_keeps_the_stratified_behaviour():
+    recs = records({"a": 50, "b": 30})
+    a = make_split(recs, SplitConfig(), 5)
+    b = make_split(recs, SplitConfig(stratify=True, random_state=None, class_order=None, file_order="input"), 5)
+    assert a == b
+    assert all(abs(n - 12 * counts / 80) <= 1 for n, counts in zip(split_counts(a)["test"].values(), (50, 30), strict=True))

@@ -34,6 +34,7 @@ def test_published_numbers_are_well_formed(sid):
         cfg = exp.configure(st.defaults())
         keys = set(M.compute([0, 1], [0, 1], cfg.classes, 1 if cfg.binary_positive else None,
                              cfg.train.batch_size if cfg.train.batch_mean_accuracy else None))
+        keys |= set(M.FROM_PROBABILITIES)
         for pm in exp.published.metrics:
             assert pm.key in keys, f"{sid}/{exp.name}: {pm.key} is not a metric lungxray computes"
             assert 0 <= pm.value <= 1 and 0 < pm.tolerance < 0.5

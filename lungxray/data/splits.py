@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-from lungxray.data.layouts import Record
+from lungxray.data.layouts import Record, natural_key
 from lungxray.errors import DataError
 
 SPLITS = ("train", "val", "test")
@@ -27,8 +27,8 @@ class SplitConfig:
     """How train/val/test are formed.
 
     method "stratified": ``holdout`` of the data is held out (sklearn ``train_test_split``,
-    stratified); validation is ``val_fraction`` of the holdout (``val_from="holdout"``: the
-    rest is test) or of the training part (``val_from="train"``).
+    stratified unless ``stratify=False``); validation is ``val_fraction`` of the holdout
+    (``val_from="holdout"``: the rest is test) or of the training part (``val_from="train"``).
     method "grouped": the same fractions, but whole groups (patients) go to one split.
     method "official": the dataset's own folders, renamed by ``official_names``.
     """
@@ -38,11 +38,38 @@ class SplitConfig:
     val_fraction: float = 0.5
     val_from: str = "holdout"
     official_names: tuple[tuple[str, str], ...] = (("train", "train"), ("valid", "val"), ("test", "test"))
+    # How a paper's own split script saw the data (which images fall where depends on all of these):
+    stratify: bool = True  # False: sklearn's plain shuffled train_test_split
+    random_state: int | None = None  # a split seed fixed by the paper; None: the run's split seed
+    class_order: tuple[str, ...] | None = None  # file list as class blocks in this order; None: input order
+    file_order: str = "input"  # within a class: "input" | "lexicographic" (COVID-1, COVID-10, ...) | "natural"
 
 
-def _two_way(idx, labels, test_size, seed, groups=None):
+FILE_ORDERS = ("input", "lexicographic", "natural")
+
+
+def paper_order(records: Sequence[Record], cfg: SplitConfig) -> list[int]:
+    """Indices of ``records`` in the order the paper's file list is assumed to have had."""
+    if cfg.file_order not in FILE_ORDERS:
+        raise ValueError(f"file_order must be one of {FILE_ORDERS}, not {cfg.file_order!r}")
+    idx = list(range(len(records)))
+    if cfg.file_order == "lexicographic":
+        idx.sort(key=lambda i: records[i].path)
+    elif cfg.file_order == "natural":
+        idx.sort(key=lambda i: natural_key(records[i].path))
+    if cfg.class_order is not None:
+        rank = {c: k for k, c in enumerate(cfg.class_order)}
+        unknown = sorted({records[i].label for i in idx} - set(rank))
+        if unknown:
+            raise DataError(f"split class_order {cfg.class_order} lacks classes {unknown}")
+        idx.sort(key=lambda i: rank[records[i].label])  # stable: file order kept within a class
+    return idx
+
+
+def _two_way(idx, labels, test_size, seed, groups=None, stratify=True):
     if groups is None:
-        return train_test_split(idx, test_size=test_size, random_state=seed, stratify=labels[idx], shuffle=True)
+        return train_test_split(idx, test_size=test_size, random_state=seed,
+                                stratify=labels[idx] if stratify else None, shuffle=True)
     gss = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
     a, b = next(gss.split(idx, labels[idx], groups[idx]))
     return idx[a], idx[b]
@@ -58,24 +85,28 @@ def make_split(records: Sequence[Record], cfg: SplitConfig, seed: int) -> list[R
         return [replace(r, split=names[r.split]) for r in records]
     if cfg.method not in ("stratified", "grouped"):
         raise ValueError(f"unknown split method {cfg.method!r}")
-    labels = np.array([r.label for r in records])
-    groups = np.array([r.group or r.path for r in records]) if cfg.method == "grouped" else None
-    idx = np.arange(len(records))
+    order = np.array(paper_order(records, cfg), dtype=int)
+    ordered = [records[i] for i in order]
+    labels = np.array([r.label for r in ordered])
+    groups = np.array([r.group or r.path for r in ordered]) if cfg.method == "grouped" else None
+    idx = np.arange(len(ordered))
     if cfg.val_from not in ("holdout", "train"):
         raise ValueError(f"val_from must be 'holdout' or 'train', not {cfg.val_from!r}")
+    seed = seed if cfg.random_state is None else cfg.random_state
+    strat = cfg.stratify
     try:
-        train, hold = _two_way(idx, labels, cfg.holdout, seed, groups)
+        train, hold = _two_way(idx, labels, cfg.holdout, seed, groups, strat)
         if cfg.val_from == "holdout":
-            val, test = _two_way(hold, labels, 1 - cfg.val_fraction, seed, groups)
+            val, test = _two_way(hold, labels, 1 - cfg.val_fraction, seed, groups, strat)
         else:
             test = hold
-            train, val = _two_way(train, labels, cfg.val_fraction, seed, groups)
+            train, val = _two_way(train, labels, cfg.val_fraction, seed, groups, strat)
     except ValueError as exc:
         counts = dict(Counter(labels.tolist()))
         raise DataError(f"cannot make a {cfg.method} train/val/test split of {len(records)} images {counts}: "
                         f"{exc}. Each class needs enough images for every split.") from None
     split = np.empty(len(records), dtype=object)
-    split[train], split[val], split[test] = "train", "val", "test"
+    split[order[train]], split[order[val]], split[order[test]] = "train", "val", "test"
     return [replace(r, split=str(s)) for r, s in zip(records, split, strict=True)]
 
 
