@@ -65,8 +65,8 @@ VARIANTS = (
             {"positive": "precision, recall and F1 of the abnormal (positive) class, as the Methods define them",
              "macro": "unweighted mean over normal and abnormal"},
             "positive", "the Methods' definitions (Presisi, Recall) are positive-class ones, and the printed F1s "
-            "equal 2PR/(P+R) of the printed P and R to the last printed decimal, which holds for one class by "
-            "definition but not for macro averages; both readings are in every result",
+            "equal 2PR/(P+R) of the printed P and R to the last printed decimal, exact for one class by definition "
+            "and only approximate for macro averages; both readings are in every result",
             departs={"macro": "macro averages instead of the positive-class metrics the paper defines"}),
     Variant("augmentation", "'rotasi, flipping, zooming, dan shifting' (Methods, pre-processing): parameters "
             "not given.",
