@@ -11,7 +11,7 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -387,7 +387,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     from lungxray.audit import inconsistent_metrics
 
     comparison = compare(exp, {**mets, "loss": ev["loss"]}, faithful=not reasons, history=history, epoch=best,
-                         inconsistent=inconsistent_metrics(study, exp.name))
+                         inconsistent=inconsistent_metrics(study, exp.name), compare_as=cfg.compare_as)
     files, y_true, y_pred, proba = (ev.pop(k) for k in ("files", "y_true", "y_pred", "proba"))
     R.write_predictions(run_dir / R.PREDICTIONS, files, y_true, y_pred, proba, cfg.classes)
     extra_evals = {name: extra_evaluation(name, y_pred, inputs, hashes, cfg) for name in cfg.extra_evaluations}
@@ -513,8 +513,14 @@ def _subset_note(cfg: RunConfig, data: _Data, mism) -> str:
 
 
 def compare(exp: Experiment, mets: dict[str, float], faithful: bool, history: dict | None = None,
-            epoch: int | None = None, inconsistent: dict[str, str] | None = None) -> list[dict]:
-    """Published vs reproduced for every published metric (and final-epoch log value) of the experiment."""
+            epoch: int | None = None, inconsistent: dict[str, str] | None = None,
+            compare_as: Mapping[str, Sequence[str]] | None = None) -> list[dict]:
+    """Published vs reproduced for every published metric (and final-epoch log value) of the experiment.
+
+    ``compare_as`` maps a published key to reproduced metric keys (the readings of the paper's definition):
+    the first is compared with the published number; the row's ``readings`` holds all of them.
+    """
+    compare_as = compare_as or {}
     from lungxray.metrics import describe
 
     rows = []
@@ -527,7 +533,7 @@ def compare(exp: Experiment, mets: dict[str, float], faithful: bool, history: di
             h = (history or {}).get(pm.key.split(":", 1)[1])
             rep = None if not h else float(h[epoch if epoch is not None else -1])
         else:
-            rep = mets.get(pm.key)
+            rep = mets.get(compare_as[pm.key][0] if pm.key in compare_as else pm.key)
         diff = None if rep is None else rep - pm.value
         within = diff is not None and abs(diff) <= pm.tolerance + 1e-12
         inconsistent = inconsistent or {}
@@ -540,12 +546,15 @@ def compare(exp: Experiment, mets: dict[str, float], faithful: bool, history: di
         else:
             verdict = "reproduced" if within else "not reproduced"
         definition = ("training-log value of the evaluated epoch" if pm.key.startswith("history:")
-                      else describe(pm.key))
+                      else describe(compare_as[pm.key][0] if pm.key in compare_as else pm.key))
         rows.append({"key": pm.key, "label": pm.name, "definition": definition, "source": pm.source,
                      "published": pm.value, "reproduced": rep, "difference": diff, "tolerance": pm.tolerance,
                      "within_tolerance": within, "expectation": pm.expectation,
                      "reason": pm.reason or inconsistent.get(pm.key, ""),
                      "verdict": verdict})
+        if pm.key in compare_as:
+            rows[-1]["compared_with"] = compare_as[pm.key][0]
+            rows[-1]["readings"] = {k: mets.get(k) for k in compare_as[pm.key]}
     return rows
 
 

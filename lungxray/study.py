@@ -54,6 +54,10 @@ class RunConfig:
     balancing: str = "none"  # training split only: see lungxray.data.balancing.SAMPLERS
     val_split: str = "val"  # the split monitored each epoch ("test" where the paper logged the test set)
     extra_evaluations: tuple[str, ...] = ()  # "test_deduplicated": test images not byte-identical to a train image
+    # published metric key -> reproduced metric keys, where a variant decides what the paper's metric is: the
+    # first is compared with the published number, all are shown beside it (e.g. "precision[abnormal]" ->
+    # ("macro_precision", "precision[abnormal]")); unlisted keys compare with themselves
+    compare_as: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """CNN vs CNN-LSTM for normal/abnormal chest X-rays (ChestX-ray14 + Montgomery + Shenzhen).
 
-Indonesian journal article (authors unknown) "analysing an LSTM image classification model
-for lung disease detection and comparing it with CNN"; keywords "Convolutional Neural
-Network (CNN); Long Short-Term Memory (LSTM); Paru-Paru".
+Indonesian journal article whose supplied text starts at the abstract: it names no authors, title,
+venue, year or DOI (see ``CITATION``). Its subject: an LSTM-based image classifier for lung
+disease detection compared with a CNN; keywords "Convolutional Neural Network (CNN); Long
+Short-Term Memory (LSTM); Paru-Paru". The paper has no tables: every published number is in
+the running text of its Results (HASIL) section.
 
 Run: ``python -m reproductions.cnn_vs_lstm --help``.
 """
@@ -26,35 +28,87 @@ from lungxray.study import (
     Variant,
 )
 
+CITATION = ("Authors, title, venue, year and DOI are not printed in the supplied text (it begins at the abstract). "
+            "Abstract: 'analyse the performance of image classification models for lung disease detection using "
+            "LSTM ... and compare it with ... CNN'; keywords CNN; LSTM; Paru-Paru. It cites work of 2024, so it "
+            "appeared in 2024 or later. (Outside the text: a Garuda index page lists the same abstract under "
+            "Jurnal Ilmiah Universitas Batanghari Jambi; not verified here.)")
+
 CLASSES = ("normal", "abnormal")
+POSITIVE = "abnormal"  # the class whose precision/recall the Methods define ("kasus positif" = disease)
 AUGMENT = {"mild": AugmentConfig(rotation_deg=10, hflip=True, zoom=0.1, shift=0.1),
            "strong": AugmentConfig(rotation_deg=20, hflip=True, zoom=0.2, shift=0.2),
            "none": AugmentConfig()}
+# ReduceLROnPlateau on validation loss: (factor, patience)
+REDUCE_LR = {"f0.1-p10": (0.1, 10), "f0.1-p2": (0.1, 2), "f0.5-p3": (0.5, 3)}
+# the paper's precision/recall/F1 and the reproduced metric keys of each reading
+READINGS = {"positive": {"precision": f"precision[{POSITIVE}]", "recall": f"recall[{POSITIVE}]",
+                         "f1": f"f1[{POSITIVE}]"},
+            "macro": {"precision": "macro_precision", "recall": "macro_recall", "f1": "macro_f1"}}
 
 VARIANTS = (
-    Variant("sources", "Which datasets are combined.",
+    Variant("sources", "Which datasets are combined ('Data dari ketiga dataset ini digabungkan', Methods).",
             {"nih+montgomery+shenzhen": "all three, as the paper describes",
              "nih-only": "ChestX-ray14 alone (what can be had offline here, as a 64-pixel subset)"},
-            "nih+montgomery+shenzhen", "the paper's description",
+            "nih+montgomery+shenzhen", "the paper's description (Methods: three datasets combined)",
             departs={"nih-only": "NIH ChestX-ray14 only, without Montgomery and Shenzhen"}),
-    Variant("split", "70:15:15 split unit. The paper splits images; NIH patients then straddle splits.",
+    Variant("split", "Unit of the 70:15:15 split ('dibagi ... dengan perbandingan 70:15:15', Methods): images "
+            "or patients is not said; an image split puts one NIH patient's images in several splits.",
             {"images": "stratified by image, as the paper describes (faithful)",
              "patients": "grouped by patient (NIH 'Patient ID'): no patient in two splits (corrected)"},
-            "images", "faithful to the paper; 'patients' is the corrected variant",
+            "images", "the text splits the combined data and names no patient grouping; 'patients' is the "
+            "corrected variant",
             departs={"patients": "corrected patient-level split instead of the paper's image-level split"}),
-    Variant("augmentation", "Rotation, flipping, zooming and shifting, parameters not given.",
+    Variant("metrics", "Which precision/recall/F1 the printed figures are. The Methods define them for the "
+            "positive class ('proporsi gambar yang benar-benar positif dari semua gambar yang diprediksi "
+            "positif'); no averaging over classes is mentioned.",
+            {"positive": "precision, recall and F1 of the abnormal (positive) class, as the Methods define them",
+             "macro": "unweighted mean over normal and abnormal"},
+            "positive", "the Methods' definitions (Presisi, Recall) are positive-class ones, and the printed F1s "
+            "equal 2PR/(P+R) of the printed P and R to the last printed decimal, exact for one class by definition "
+            "and only approximate for macro averages; both readings are in every result",
+            departs={"macro": "macro averages instead of the positive-class metrics the paper defines"}),
+    Variant("augmentation", "'rotasi, flipping, zooming, dan shifting' (Methods, pre-processing): parameters "
+            "not given.",
             {"mild": "rotation ±10°, horizontal flip, zoom ±10%, shift ±10%",
              "strong": "rotation ±20°, horizontal flip, zoom ±20%, shift ±20%", "none": "no augmentation"},
-            "mild"),
-    Variant("filters", "Convolution sizes (not given).",
+            "mild", "the four named operations at modest strengths usual for chest X-rays",
+            departs={"none": "no augmentation, though the paper augments"}),
+    Variant("filters", "'beberapa lapisan konvolusi ... filter berukuran 3x3' (Methods, CNN): number and "
+            "widths not given.",
             {"32-64-128": "three 3x3 conv + 2x2 max-pool blocks with 32, 64, 128 filters",
-             "32-64-128-256": "four blocks, 32 to 256 filters"}, "32-64-128"),
-    Variant("dense", "Fully connected layer width of the CNN (not given).", {"128": "128", "256": "256"}, "128"),
-    Variant("lstm_units", "LSTM layers of the CNN-LSTM (not given).",
-            {"64": "one LSTM of 64 units over feature-map rows", "64-32": "LSTM 64 -> LSTM 32"}, "64"),
-    Variant("dropout", "Dropout rate (not given).", {"0.5": "0.5", "0.3": "0.3"}, "0.5"),
-    Variant("learning_rate", "Adam learning rate (not given).", {"1e-3": "1e-3", "1e-4": "1e-4"}, "1e-3"),
-    Variant("epochs", "Number of epochs (not given).", {"20": "20", "50": "50"}, "20"),
+             "32-64-128-256": "four blocks, 32 to 256 filters"}, "32-64-128",
+            "several 3x3 conv + pooling blocks, the smallest common stack"),
+    Variant("dense", "'beberapa lapisan fully connected' (Methods, CNN): widths not given.",
+            {"128": "128", "256": "256"}, "128",
+            "one hidden fully connected layer before the output layer makes the 'several' (two) FC layers"),
+    Variant("lstm_units", "'terdiri dari beberapa lapisan LSTM' (Methods, LSTM model): several LSTM layers, "
+            "sizes not given.",
+            {"64-32": "LSTM 64 -> LSTM 32 over feature-map rows", "128-64": "LSTM 128 -> LSTM 64",
+             "64": "one LSTM of 64 units"}, "64-32",
+            "'beberapa lapisan LSTM' means more than one LSTM layer; two is the fewest that fits",
+            departs={"64": "a single LSTM layer, where the paper has several"}),
+    Variant("dropout", "'Dropout layer ditambahkan' (Methods, training the CNN): rate not given.",
+            {"0.5": "0.5", "0.3": "0.3"}, "0.5", "the rate of the original dropout paper and Keras examples"),
+    Variant("learning_rate", "Adam's initial learning rate (not given; Methods only name Adam).",
+            {"1e-3": "1e-3", "1e-4": "1e-4"}, "1e-3", "Adam's default in Keras and PyTorch"),
+    Variant("batch_size", "'dengan batch size tertentu' (Methods, training the CNN): a batch size, not given.",
+            {"32": "32", "16": "16", "64": "64"}, "32",
+            "Keras Model.fit's default batch size (TensorFlow is the first framework the Methods name)"),
+    Variant("reduce_lr", "'learning rate yang disesuaikan secara dinamis berdasarkan performa model pada data "
+            "validasi' (Methods, training the CNN): a plateau schedule, factor and patience not given.",
+            {"f0.1-p10": "ReduceLROnPlateau on val_loss, factor 0.1, patience 10",
+             "f0.1-p2": "factor 0.1, patience 2", "f0.5-p3": "factor 0.5, patience 3"}, "f0.1-p10",
+            "factor 0.1 and patience 10 are the ReduceLROnPlateau defaults of both frameworks the Methods name "
+            "(TensorFlow/Keras and PyTorch); val_loss is Keras' default monitor. The text gives the schedule for "
+            "the CNN only; the CNN-LSTM gets the same so that the two are trained alike"),
+    Variant("epochs", "'jumlah epoch yang ditentukan' (Methods, training the CNN): number not given.",
+            {"20": "20", "50": "50"}, "20", "no number is given; 20 epochs with the plateau schedule"),
+    Variant("selection", "Which weights are tested: the text names no checkpoint or best-epoch rule "
+            "(validation data serve 'tuning parameter model', Methods).",
+            {"last": "the weights after the last epoch", "val_loss": "the epoch with the lowest validation loss"},
+            "last", "no best-epoch selection is described; the last epoch's weights are what training leaves",
+            departs={"val_loss": "restores the best validation-loss epoch, which the paper does not describe"}),
 )
 
 
@@ -68,6 +122,8 @@ def _config(model: str) -> Callable[[Mapping[str, str]], RunConfig]:
             mc = ModelConfig("simple_cnn_lstm", {"filters": filters, "dropout": float(v["dropout"]),
                                                  "lstm_units": tuple(int(u) for u in v["lstm_units"].split("-"))},
                              uses_pretrained=False)
+        factor, patience = REDUCE_LR[v["reduce_lr"]]
+        chosen, other = READINGS[v["metrics"]], READINGS["macro" if v["metrics"] == "positive" else "positive"]
         return RunConfig(
             dataset="cxr-combined" if v["sources"] == "nih+montgomery+shenzhen" else "nih-chestxray14",
             classes=CLASSES,
@@ -75,57 +131,105 @@ def _config(model: str) -> Callable[[Mapping[str, str]], RunConfig]:
             image=ImageConfig(224, "grayscale", "bilinear", "rescale"),
             augment=AUGMENT[v["augmentation"]],
             model=mc,
-            train=TrainConfig("adam", float(v["learning_rate"]), batch_size=32, epochs=int(v["epochs"]),
-                              reduce_lr_patience=2, reduce_lr_monitor="val_loss", select_best="val_loss"),
+            train=TrainConfig("adam", float(v["learning_rate"]), batch_size=int(v["batch_size"]),
+                              epochs=int(v["epochs"]), reduce_lr_patience=patience, reduce_lr_factor=factor,
+                              reduce_lr_monitor="val_loss",
+                              select_best=None if v["selection"] == "last" else v["selection"]),
+            compare_as={READINGS["positive"][m]: (chosen[m], other[m]) for m in ("precision", "recall", "f1")},
         )
     return configure
 
 
+# --- published numbers (Results, running text; no table) -------------------------------------------
+# accuracy, precision, recall, F1 as printed (percentages with one decimal)
 PUBLISHED = {"cnn": (0.925, 0.908, 0.897, 0.902), "cnn_lstm": (0.941, 0.925, 0.919, 0.922)}
-TOL = 0.03
+PUBLISHED_DECIMALS = 3  # as fractions
+# accuracy/precision/recall triples (positive class = abnormal), for the implied-prevalence tool
+TRIPLES = {name: {"accuracy": a, "precision": p, "recall": r} for name, (a, p, r, _f) in PUBLISHED.items()}
+# Methods, data collection: the three sources as described (normal/abnormal), and the split
+SOURCES = {
+    "chestxray14": {"total": None, "total_more_than": 100_000, "normal": None, "abnormal": None},
+    "montgomery": {"total": 138, "normal": 80, "abnormal": 58},  # "sekitar 138 gambar"
+    "shenzhen": {"total": 662, "normal": 336, "abnormal": 326},  # as printed: 326 tuberculosis, 336 normal
+}
+SPLIT = {"train": 0.70, "val": 0.15, "test": 0.15}
+TOL = 0.03  # an unseeded retraining on a different subset; declared before any run
 
 
 def _published(name: str) -> Published:
     acc, p, r, f = PUBLISHED[name]
     return Published(metrics=(
         PublishedMetric("accuracy", acc, "Results", "Accuracy", TOL),
-        PublishedMetric("macro_precision", p, "Results", "Precision (macro reading)", TOL),
-        PublishedMetric("macro_recall", r, "Results", "Recall (macro reading)", TOL),
-        PublishedMetric("macro_f1", f, "Results", "F1 (macro reading)", TOL),
-    ))
+        PublishedMetric(f"precision[{POSITIVE}]", p, "Results", "Precision", TOL),
+        PublishedMetric(f"recall[{POSITIVE}]", r, "Results", "Recall", TOL),
+        PublishedMetric(f"f1[{POSITIVE}]", f, "Results", "F1-score", TOL),
+    ), tables={"accuracy_precision_recall_f1": PUBLISHED[name], "sources": SOURCES, "split": SPLIT})
 
 
 def audit() -> list:
-    from lungxray.audit import claim, f1, finding
+    from lungxray.audit import finding, prose
 
     sid, out = "cnn_vs_lstm", []
-    for name, (_acc, p, r, f) in PUBLISHED.items():
-        out.append(claim(sid, "Results", f"{name}: F1 from precision and recall", f, f1(p, r), 0.0015,
-                         explanation=f"2PR/(P+R) gives {f1(p, r):.4f}"))
-    out.append(finding(sid, "Methods", "a 70:15:15 split of ChestX-ray14 images (not patients) puts images of one "
-                       "patient in several splits; the corrected variant split=patients avoids it"))
+    for src in ("montgomery", "shenzhen"):
+        s = SOURCES[src]
+        out.append(prose(sid, "Methods, data collection", f"{src}: {s['total']} images = {s['normal']} normal + "
+                         f"{s['abnormal']} abnormal", s["total"], s["normal"] + s["abnormal"], 0,
+                         f"the printed classes sum to {s['normal'] + s['abnormal']}", severity="minor"))
+    cnn, lstm = PUBLISHED["cnn"], PUBLISHED["cnn_lstm"]
+    out.append(prose(sid, "Results", "the (CNN-)LSTM is better than the CNN on all four metrics ('hasil yang lebih "
+                     "baik secara keseluruhan')", 1, float(all(b > a for a, b in zip(cnn, lstm, strict=True))), 0,
+                     "1 = every metric of the CNN-LSTM is higher", severity="minor",
+                     evidence={"cnn": cnn, "cnn_lstm": lstm}))
+    out.append(finding(sid, "Methods, data collection", "Shenzhen is printed as 326 tuberculosis and 336 normal "
+                       "images; NLM's release has 326 normal and 336 tuberculosis", severity="minor",
+                       evidence={"printed": SOURCES["shenzhen"], "release": {"normal": 326, "abnormal": 336}}))
+    out.append(finding(sid, "Methods, data split", "the combined data are split 70:15:15 with no patient grouping; "
+                       "ChestX-ray14 has 112,120 images of 30,805 patients, so an image split puts one patient's "
+                       "images in training and test (the corrected variant split=patients avoids it)",
+                       severity="critical", tool="reading"))
+    out.append(finding(sid, "Methods, evaluation", "precision and recall are defined for 'positive' images but the "
+                       "positive class is never named, and neither the test-set size, its class counts nor a "
+                       "confusion matrix is given: the printed figures cannot be checked against counts (both "
+                       "positive-class and macro readings are reported by every run)", severity="major"))
+    out.append(finding(sid, "Methods, training", "batch size, epochs, learning rate, the learning-rate reduction, "
+                       "layer sizes, dropout rate and augmentation ranges are not given, and the framework is "
+                       "'TensorFlow atau PyTorch'; each is a variant here", severity="major"))
+    out.append(finding(sid, "Results", "the CNN-LSTM's gain is attributed to temporal patterns across a series of "
+                       "images, but each input is one X-ray: the LSTM runs over rows of one image's feature map, "
+                       "not over a patient's image series", severity="major"))
+    out.append(finding(sid, "Results", "the (CNN-)LSTM is said to train longer, use more memory and GPU, and "
+                       "overfit more, with no times, memory figures or learning curves given", severity="minor"))
+    out.append(finding(sid, "Methods, data collection", "ChestX-ray14 is 'more than 100,000' images; how many of "
+                       "them (and of which findings) were used is not said, so ChestX-ray14 is over 99% of the "
+                       "data and the 800 tuberculosis-set images barely weigh in", severity="minor",
+                       evidence={"sources": SOURCES}))
     return out
 
 
 STUDY = Study(
     id="cnn_vs_lstm",
     title="CNN vs CNN-LSTM for normal/abnormal chest X-rays",
-    citation="Authors unknown (Indonesian journal). Analysing an LSTM image classification model for lung disease "
-             "detection and comparing it with CNN. Keywords: CNN; LSTM; Paru-Paru.",
+    citation=CITATION,
     dataset="cxr-combined",
     summary="ChestX-ray14 + Montgomery + Shenzhen, normal vs abnormal, grayscale 224, [0,1], 70:15:15; "
             "augmentation rotation/flip/zoom/shift; CNN (3x3 conv + pooling, FC, dropout) vs the same "
-            "convolutions feeding LSTMs; Adam, cross-entropy, learning rate reduced on validation plateaus.",
+            "convolutions feeding several LSTMs; Adam, cross-entropy, learning rate reduced on validation "
+            "plateaus; precision/recall/F1 of the abnormal class (macro shown beside).",
     experiments=(Experiment("cnn", "CNN", _config("cnn"), _published("cnn")),
-                 Experiment("cnn_lstm", "CNN-LSTM", _config("cnn_lstm"), _published("cnn_lstm"))),
+                 Experiment("cnn_lstm", "CNN-LSTM (the paper's 'LSTM' model)", _config("cnn_lstm"),
+                            _published("cnn_lstm"))),
     variants=VARIANTS,
     audit=audit,
     smoke=Smoke(per_class=45, epochs=8, image_size=64),
     notes=("Labels: NIH 'No Finding' is normal, any finding abnormal; Montgomery/Shenzhen _0 normal, _1 tuberculosis.",
+           "The paper's 'LSTM' model is a CNN-LSTM: its LSTM layers follow the CNN's convolutions (Methods).",
            "Softmax over two classes with sparse categorical cross-entropy (= categorical cross-entropy on one-hot).",
-           "Whether precision/recall/F1 are macro or positive-class figures is not stated; comparisons use the "
-           "macro reading, and results.json also holds the abnormal-class figures.",
-           "No confusion matrix is published."),
+           "Precision/recall/F1 are compared as the abnormal class's (variant metrics=positive); every comparison "
+           "row also carries the macro reading ('readings'), and metrics=macro compares that instead.",
+           "No confusion matrix, test-set size or per-class count of the ChestX-ray14 part is published; "
+           "the accuracy/precision/recall triples (TRIPLES) and SOURCES are declared for prevalence checks.",
+           "Shenzhen: the paper prints 326 tuberculosis / 336 normal; the registry expects NLM's 326 normal / "
+           "336 tuberculosis."),
 )
 
 if __name__ == "__main__":

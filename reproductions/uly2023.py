@@ -1,7 +1,10 @@
 """Uly, Hendry & Iriani 2023: ResNet50-LSTM hybrid vs ResNet50 vs LSTM for COVID-19 X-rays.
 
 Novem Berlian Uly, Hendry, Ade Iriani, "Hybrid Model CNN-RNN untuk Diagnosis COVID-19 pada
-Citra X-Ray", Digital Zone: Jurnal Teknologi Informasi dan Komunikasi 14(1), 2023.
+Citra X-Ray" (English title "CNN-RNN Hybrid Model for Diagnosis of COVID-19 on X-Ray Imagery"),
+Digital Zone: Jurnal Teknologi Informasi dan Komunikasi 14(1), 2023. The supplied text carries
+the title but not the authors, venue or a DOI; those come from the journal's first page (see
+``CITATION``). No DOI is printed in the supplied text, and none is invented here.
 
 Run: ``python -m reproductions.uly2023 --help``.
 """
@@ -25,40 +28,65 @@ from lungxray.study import (
     Variant,
 )
 
-CLASSES = ("Normal", "COVID")  # labels Normal 0, COVID 1 (sigmoid output = P(COVID))
+CITATION = ("N. B. Uly, Hendry, A. Iriani. Hybrid Model CNN-RNN untuk Diagnosis COVID-19 pada Citra X-Ray "
+            "(CNN-RNN Hybrid Model for Diagnosis of COVID-19 on X-Ray Imagery). Digital Zone: Jurnal Teknologi "
+            "Informasi dan Komunikasi 14(1), 2023 (E-ISSN 2477-3255). No DOI is printed in the paper text.")
+
+CLASSES = ("Normal", "COVID")  # labels Normal 0, COVID 1 (Section 2.2); sigmoid output = P(COVID)
 
 VARIANTS = (
-    Variant("subset", "Which 500 images of each class: not stated.",
+    Variant("subset", "Which 500 images of each class: '500 citra dipakai untuk dataset Covid-19' (Section 2.1), "
+            "the selection is not stated.",
             {"first": "the first 500 of each class in natural file-name order (COVID-1 ... COVID-500)",
              "random": "a seeded random sample of 500 per class"}, "first",
-            "the simplest selection and the one a folder listing gives"),
-    Variant("sequence", "How the ResNet50 feature map becomes a sequence: the paper says 'reshaped to 2x2 with "
-            "the previous layer's 2048', but a 224 input gives a 7x7x2048 map.",
+            "the simplest selection and the one a folder listing gives; the text names none"),
+    Variant("sequence", "How the ResNet50 feature map becomes a sequence: 'di Reshape ukuran matriks menjadi 2x2 "
+            "... yaitu 2048' (Section 2.3), but a 224 input gives a 7x7x2048 map.",
             {"positions": "7x7x2048 -> 49 time steps of 2048 features",
              "pool2x2": "average-pooled to 2x2x2048 -> 4 time steps of 2048 features (the text's 2x2)"},
-            "positions", "the reading that fits the stated 224x224 input without an unstated pooling layer"),
-    Variant("backbone", "Whether ResNet50 is frozen: not stated ('feature extractor').",
+            "positions", "the reading that fits the stated 224x224 input (Section 2.2) without a pooling layer "
+            "the text never names"),
+    Variant("backbone", "Whether ResNet50 is frozen: 'ResNet50 bertindak sebagai pendeteksi fitur' (Section 2.3); "
+            "freezing is not stated.",
             {"frozen": "ImageNet ResNet50 frozen; only the LSTM/head trains",
-             "trainable": "all ResNet50 layers train too"}, "frozen", "'feature extractor' suggests frozen"),
-    Variant("dropout", "Dropout rate before the output (not given).", {"0.5": "0.5", "0.2": "0.2"}, "0.5"),
-    Variant("lstm_input", "How the LSTM-only model reads an image (not stated).",
+             "trainable": "all ResNet50 layers train too"}, "frozen",
+            "a 'feature detector' whose features feed the LSTM (Section 2.3) suggests frozen"),
+    Variant("scaling", "Input scaling: 'gambar di normalisasi dengan membagi img array dengan 255' (Section 2.2), "
+            "not ResNet50's own preprocess_input (BGR, ImageNet mean subtracted).",
+            {"rescale": "[0, 1] pixels (/255), as the paper did",
+             "resnet50": "keras.applications.resnet50.preprocess_input, what ImageNet ResNet50 weights expect"},
+            "rescale", "Section 2.2 divides by 255 and names no other scaling",
+            departs={"resnet50": "the backbone's own preprocessing instead of the paper's /255"}),
+    Variant("dropout", "Dropout rate: 'layer Dropout digunakan untuk mencegah model dari overfitting' "
+            "(Section 2.3), rate not given.", {"0.5": "0.5", "0.2": "0.2"}, "0.5",
+            "the rate of the original dropout paper and Keras examples"),
+    Variant("lstm_input", "How the LSTM-only model ('kedua LSTM', Section 3) reads an image: not described.",
             {"rows": "each of the 224 rows is a time step of 224x3 features",
              "rows-grey": "each row of the grey image is a time step of 224 features"}, "rows",
-            "rows as time steps is the usual reading; the images are given as 3 channels"),
-    Variant("selection", "'The best epoch is chosen on validation accuracy/loss'.",
-            {"val_loss": "lowest validation loss", "val_accuracy": "highest validation accuracy"}, "val_loss"),
+            "rows as time steps is the usual reading; the images are given as 3 channels (Section 2.2)"),
+    Variant("selection", "Which epoch is evaluated: 'nilai Accuracy tertinggi dan Loss terendah pada data "
+            "validasi' (Section 3) and 'melihat hasil nilai akurasi validasi tertinggi' (Section 3.2); one Keras "
+            "ModelCheckpoint follows one monitor.",
+            {"val_accuracy": "highest validation accuracy (the first epoch reaching it)",
+             "val_loss": "lowest validation loss", "last": "the weights after epoch 15"}, "val_accuracy",
+            "Section 3.2 picks 'the model with the best accuracy' by the highest validation accuracy and only then "
+            "compares losses, and Section 3 names accuracy first: ModelCheckpoint(monitor='val_accuracy')",
+            departs={"last": "no best-epoch selection, where the paper selects one"}),
 )
 
 
-def _base(v: Mapping[str, str], model: ModelConfig) -> RunConfig:
+def _base(v: Mapping[str, str], model: ModelConfig, pretrained: bool = True) -> RunConfig:
+    scaling = v["scaling"] if pretrained else "rescale"  # the LSTM alone has no ImageNet part
     return RunConfig(
         dataset="covid19-radiography",
         classes=CLASSES,
+        # stratified: Section 3.3's test set is exactly 50 COVID + 50 Normal
         split=SplitConfig("stratified", holdout=0.2, val_fraction=0.5, val_from="holdout"),
-        image=ImageConfig(224, "rgb", "bilinear", "rescale"),
+        image=ImageConfig(224, "rgb", "bilinear", scaling),
         augment=AugmentConfig(),  # no augmentation is mentioned
         model=model,
-        train=TrainConfig("adam", 1e-3, batch_size=32, epochs=15, select_best=v["selection"]),
+        train=TrainConfig("adam", 1e-3, batch_size=32, epochs=15,
+                          select_best=None if v["selection"] == "last" else v["selection"]),
         binary_positive="COVID",
         per_class_limit=500,
         subset_selection=v["subset"],
@@ -79,18 +107,45 @@ def resnet50(v: Mapping[str, str]) -> RunConfig:
 
 def lstm(v: Mapping[str, str]) -> RunConfig:
     return _base(v, ModelConfig("lstm_classifier", {"sequence": v["lstm_input"], "units": (32, 16, 8),
-                                                    "dropout": float(v["dropout"])}, uses_pretrained=False))
+                                                    "dropout": float(v["dropout"])}, uses_pretrained=False),
+                 pretrained=False)
 
 
 # --- published numbers ---------------------------------------------------------------------------
-# Table 2: final train loss, train accuracy, validation loss, validation accuracy
+MODELS = ("resnet50", "lstm", "resnet50_lstm")
+# Section 2.1 / abstract: the data, and the 80/10/10 split; Section 3.3: the test set's classes
+DATASET = {"COVID": 500, "Normal": 500}
+SPLIT = {"train": 0.8, "val": 0.1, "test": 0.1}
+SPLIT_SIZES = {k: round(f * sum(DATASET.values())) for k, f in SPLIT.items()}  # 800 / 100 / 100
+TEST_COUNTS = {"COVID": 50, "Normal": 50}  # Section 3.3, "100 data ... 50 ... Covid-19 dan 50 ... Normal"
+# Table 2: the logged loss/accuracy of each model, printed with 4 decimals, and the set each is measured on
+TABLE2_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy")  # Keras history keys
 TABLE2 = {"resnet50": (0.5702, 0.7800, 0.5473, 0.8600), "lstm": (0.5090, 0.7650, 0.5446, 0.7400),
           "resnet50_lstm": (0.2938, 0.9150, 0.3150, 0.9100)}
-# Confusion matrices as printed (COVID row first, then Normal; columns COVID, Normal)
+TABLE2_DECIMALS = 4
+TABLE2_MEASURED_ON = {"loss": ("train", SPLIT_SIZES["train"]), "accuracy": ("train", SPLIT_SIZES["train"]),
+                      "val_loss": ("val", SPLIT_SIZES["val"]), "val_accuracy": ("val", SPLIT_SIZES["val"])}
+# Figures 3-5 plot per-epoch loss and accuracy of the three models over 15 epochs; no value survives in the
+# text, so there is no per-epoch series to declare
+PER_EPOCH_SERIES: dict[str, dict[str, tuple[float, ...]]] = {}
+# Tables 3-5: confusion matrices as printed (COVID row first, then Normal; columns COVID, Normal)
 PRINTED_CM = {"resnet50": ((47, 3), (4, 46)), "lstm": ((42, 8), (8, 42)), "resnet50_lstm": ((47, 3), (2, 48))}
-# Table 6: accuracy, precision, recall, F1 (COVID positive)
+# Table 6: accuracy, precision, recall, F1 (COVID positive, formulas (1)-(4)), printed with 2 decimals
 TABLE6 = {"resnet50": (0.93, 0.92, 0.94, 0.93), "lstm": (0.84, 0.84, 0.84, 0.84),
           "resnet50_lstm": (0.95, 0.96, 0.94, 0.95)}
+TRIPLES = {m: {"accuracy": a, "precision": p, "recall": r, "n": SPLIT_SIZES["test"]}
+           for m, (a, p, r, _f) in TABLE6.items()}
+ABSTRACT = {"accuracy": 0.95, "precision": 0.96, "recall": 0.94, "f1": 0.95}  # the ResNet50-LSTM, as percentages
+# Table 7 (earlier work as the paper reports it): images, task, accuracy, precision, recall, F1 (None = '-')
+TABLE7 = {"Swastika (VGG16)": (140, "binary", 0.93, 1.00, 0.86, None),
+          "Naufal et al. (KNN, SVM, CNN)": (3886, "multi-class", 0.95, 0.95, 0.95, 0.95),
+          "Hartato (CNN)": (2905, "multi-class", 0.97, 0.97, 0.98, None),
+          "Harahap et al. (ResNet50V2, ...)": (550, "binary", 0.95, 0.96, 0.97, 0.96),
+          "Kanjanasurat et al. (ResNet152V2 + LSTM + GRU)": (9271 + 6939, "multi-class", 0.93, 0.94, 0.93, 0.94),
+          "proposed (ResNet50 + LSTM)": (1000, "binary", 0.95, 0.96, 0.94, 0.95)}
+# Introduction: ref [9] (Kanjanasurat et al.), restated in Section 3.3's comparison
+REF9 = {"images": 16210, "classes": {"COVID-19": 5252, "pneumonia": 6154, "normal": 4804},
+        "accuracy": 0.9337, "f1": 0.9354, "precision": 0.9373, "recall": 0.9347}
 TOL = 0.05  # two-decimal figures on a 100-image test set: one image is 0.01
 
 
@@ -101,41 +156,145 @@ def _in_our_order(cm):  # printed (COVID, Normal) -> ours (Normal, COVID)
 
 def _published(name: str) -> Published:
     acc, prec, rec, f1 = TABLE6[name]
-    tl, ta, vl, va = TABLE2[name]
     return Published(
         metrics=(PublishedMetric("accuracy", acc, "Table 6", "Accuracy", TOL),
                  PublishedMetric("precision", prec, "Table 6", "Precision (COVID)", TOL),
                  PublishedMetric("recall", rec, "Table 6", "Recall (COVID)", TOL),
                  PublishedMetric("f1", f1, "Table 6", "F1 (COVID)", TOL)),
         confusion_matrix=_in_our_order(PRINTED_CM[name]),
-        confusion_source="confusion matrix figure, reordered to Normal, COVID",
-        final_epoch={"loss": tl, "accuracy": ta, "val_loss": vl, "val_accuracy": va},
+        confusion_source=f"Table {3 + MODELS.index(name)}, reordered to Normal, COVID",
+        final_epoch=dict(zip(TABLE2_COLUMNS, TABLE2[name], strict=True)),
         final_epoch_source="Table 2",
         tables={"table2": TABLE2[name], "printed_confusion_matrix": PRINTED_CM[name], "table6": TABLE6[name]},
     )
 
 
+def _better(a: str, b: str, col: str) -> bool:
+    """Whether model a beats model b on a Table 2 column (lower loss, higher accuracy)."""
+    i = TABLE2_COLUMNS.index(col)
+    return TABLE2[a][i] < TABLE2[b][i] if "loss" in col else TABLE2[a][i] > TABLE2[b][i]
+
+
+def _table2_statements() -> list[tuple[str, str, bool, str]]:
+    """Section 3.2's comparative statements about Table 2: (source, statement, stated, severity if wrong)."""
+    s32 = "Section 3.2, after Table 2"
+    out = [
+        (s32, "ResNet50 has a lower training loss than LSTM (said twice)", _better("resnet50", "lstm", "loss"),
+         "minor"),
+        (s32, "ResNet50 has a higher training accuracy than LSTM", _better("resnet50", "lstm", "accuracy"), "minor"),
+        (s32, "ResNet50 has a higher validation loss than LSTM", _better("lstm", "resnet50", "val_loss"), "minor"),
+        (s32, "ResNet50 has a higher validation accuracy than LSTM", _better("resnet50", "lstm", "val_accuracy"),
+         "minor"),
+    ]
+    for col in TABLE2_COLUMNS:
+        out.append((s32, f"ResNet50-LSTM is better than ResNet50 and LSTM on {col}",
+                    all(_better("resnet50_lstm", m, col) for m in ("resnet50", "lstm")), "minor"))
+    # 'paling baik' (best) for ResNet50: best of the three on at least one column of Table 2 or Table 6
+    best_t6 = any(all(TABLE6["resnet50"][i] > TABLE6[m][i] for m in ("lstm", "resnet50_lstm")) for i in range(4))
+    out.append((s32, "ResNet50 is the best model ('paling baik', as it does not overfit), while Section 3.3 and "
+                "the Conclusion name ResNet50-LSTM the best",
+                best_t6 or any(all(_better("resnet50", m, c) for m in ("lstm", "resnet50_lstm"))
+                               for c in TABLE2_COLUMNS), "major"))
+    return out
+
+
+def _overfits(m: str) -> bool:
+    """The paper's own test (Section 3.2): validation loss above training loss."""
+    return TABLE2[m][2] > TABLE2[m][0]
+
+
 def audit() -> list:
-    from lungxray.audit import claim, finding
+    from lungxray.audit import claim, finding, prose
 
     sid, out = "uly2023", []
     for name, cm in PRINTED_CM.items():
-        out.append(claim(sid, "confusion matrix", f"{name}: 100 test images (50 + 50)", 100, sum(map(sum, cm)), 0))
-        out.append(claim(sid, "confusion matrix", f"{name}: 50 COVID test images", 50, sum(cm[0]), 0))
-    out.append(finding(sid, "Methods", "the feature map is said to be reshaped to '2x2 with 2048', but a 224x224 "
-                       "input gives ResNet50 a 7x7x2048 map (two readings are variants)"))
+        t = f"Table {3 + MODELS.index(name)}"
+        out.append(claim(sid, t, f"{name}: 100 test images (50 + 50)", SPLIT_SIZES["test"], sum(map(sum, cm)), 0,
+                         severity="major"))
+        out.append(claim(sid, t, f"{name}: 50 COVID test images", TEST_COUNTS["COVID"], sum(cm[0]), 0,
+                         severity="major"))
+    out.append(prose(sid, "Section 3.3", "100 test images = 10% of the 1,000", SPLIT_SIZES["test"],
+                     SPLIT["test"] * sum(DATASET.values()), 0))
+    for key, val in ABSTRACT.items():
+        tab = TABLE6["resnet50_lstm"][("accuracy", "precision", "recall", "f1").index(key)]
+        out.append(prose(sid, "Abstract vs Table 6", f"ResNet50-LSTM {key} {val:.0%}", val, tab, 0.005,
+                         experiment="resnet50_lstm", metric=key))
+    for col, val in zip(TABLE2_COLUMNS, TABLE2["resnet50_lstm"], strict=True):
+        out.append(prose(sid, "Section 3.2 and Conclusion vs Table 2", f"ResNet50-LSTM {col} {val:.4f}", val,
+                         TABLE2["resnet50_lstm"][TABLE2_COLUMNS.index(col)], 0, experiment="resnet50_lstm"))
+    for src, text, stated, sev in _table2_statements():
+        out.append(prose(sid, src, text, 1, float(stated), 0, "1 = Table 2 agrees, 0 = Table 2 says the opposite",
+                         severity=sev, evidence={"table2": TABLE2, "columns": TABLE2_COLUMNS}))
+    for src, m, says in (("Section 3.2, Figure 3", "resnet50", False), ("Section 3.2, Figure 4", "lstm", True),
+                         ("Section 3.2 after Table 2; Abstract; Conclusion", "resnet50_lstm", True)):
+        out.append(prose(sid, src, f"{m} {'overfits' if says else 'does not overfit'} (validation loss above "
+                         "training loss)", float(says), float(_overfits(m)), 0, severity="major",
+                         evidence={"loss": TABLE2[m][0], "val_loss": TABLE2[m][2]}))
+    # Table 6 prose
+    cm_correct = {m: cm[0][0] + cm[1][1] for m, cm in PRINTED_CM.items()}
+    out.append(prose(sid, "Section 3.3, after Table 6", "ResNet50-LSTM predicts 95% of the test data correctly", 0.95,
+                     cm_correct["resnet50_lstm"] / SPLIT_SIZES["test"], 0.005))
+    out.append(prose(sid, "Section 3.3, after Table 6", "ResNet50-LSTM has the highest accuracy, precision and F1",
+                     1, float(all(TABLE6["resnet50_lstm"][i] > TABLE6[m][i] for i in (0, 1, 3)
+                                  for m in ("resnet50", "lstm"))), 0))
+    out.append(prose(sid, "Section 3.3, after Table 5", "ResNet50-LSTM has the most correct predictions", 1,
+                     float(cm_correct["resnet50_lstm"] == max(cm_correct.values())), 0))
+    out.append(prose(sid, "Section 3.3, after Table 6", "LSTM: accuracy, precision, recall and F1 all 0.84", 0.84,
+                     max(TABLE6["lstm"]), 0.005))
+    # comparison with earlier work
+    for key in ("accuracy", "precision", "recall", "f1"):
+        t7 = TABLE7["Kanjanasurat et al. (ResNet152V2 + LSTM + GRU)"][2 + ("accuracy", "precision", "recall",
+                                                                           "f1").index(key)]
+        out.append(prose(sid, "Table 7 vs Introduction ref [9]", f"ResNet152V2-LSTM/GRU {key}", t7, REF9[key], 0.005))
+    out.append(prose(sid, "Introduction ref [9]", "16,210 images = 5,252 + 6,154 + 4,804", REF9["images"],
+                     sum(REF9["classes"].values()), 0))
+    out.append(prose(sid, "Table 7 vs Introduction ref [9]", "9,271 X-rays + 6,939 CT = 16,210 images",
+                     REF9["images"], TABLE7["Kanjanasurat et al. (ResNet152V2 + LSTM + GRU)"][0], 0))
+    best_acc = max(row[2] for row in TABLE7.values())
+    out.append(prose(sid, "Section 3.3, comparison with earlier work", "the highest accuracy of Table 7 is the "
+                     "CNN's 98%", 0.98, best_acc, 0.005, f"Table 7's highest accuracy is {best_acc:.0%} (CNN row); "
+                     "98% is its recall"))
+    out.append(prose(sid, "Section 3.3, comparison with earlier work", "the highest F1 of Table 7 is ResNet50V2's "
+                     "96%", 0.96, max(row[5] for row in TABLE7.values() if row[5] is not None), 0.005))
+    # findings
+    out.append(finding(sid, "Section 2.3", "the feature map is said to be reshaped to '2x2 with 2048', but a 224x224 "
+                       "input gives ResNet50 a 7x7x2048 map (two readings are variants)", severity="major"))
+    out.append(finding(sid, "Section 2.2", "ImageNet-style ResNet50 is fed /255 images instead of "
+                       "resnet50.preprocess_input (BGR, ImageNet mean subtracted), so the pretrained filters see "
+                       "inputs unlike those they were trained on; the weights themselves are never named (Keras' "
+                       "ResNet50 defaults to ImageNet). Variant scaling=resnet50 gives the expected input",
+                       severity="major"))
+    out.append(finding(sid, "Section 3.2, Figure 5 text", "the same paragraph says the ResNet50-LSTM overfits and "
+                       "that it does not; the Abstract and Conclusion say it overfits, and by the paper's own test "
+                       "(validation loss 0.3150 above training loss 0.2938) it does", severity="major",
+                       evidence={"resnet50_lstm": TABLE2["resnet50_lstm"]}))
+    out.append(finding(sid, "Section 3.3, comparison with earlier work", "the ResNet50-LSTM (binary, 1,000 images) "
+                       "is called superior to ResNet152V2-LSTM/GRU (multi-class, 16,210 X-ray and CT images) from "
+                       "figures measured on different data and tasks", severity="major",
+                       evidence={"table7": TABLE7}))
+    out.append(finding(sid, "Sections 3 and 3.2", "model selection is stated as both 'highest validation accuracy' "
+                       "and 'lowest validation loss'; one checkpoint cannot follow both, and Table 2 does not say "
+                       "which epoch it reports (variant selection)", severity="minor"))
+    out.append(finding(sid, "Sections 2.2 and 2.3", "the loss function is not named, and 'num_classes' is 2 while "
+                       "the labels are 0/1 and the output is sigmoid; one sigmoid unit with binary cross-entropy "
+                       "is assumed", severity="minor"))
+    out.append(finding(sid, "Section 2.4 vs 3.3", "Section 2.4 computes accuracy/precision/recall/F1 on the "
+                       "validation data, Section 3.3 on the 100 test images; Tables 3-6 are the test set's",
+                       severity="minor"))
+    out.append(finding(sid, "Introduction vs Table 7", "ref [5]'s VGG16 is described as using chest CT images, "
+                       "Table 7 lists it as 140 X-rays", severity="minor"))
     return out
 
 
 STUDY = Study(
     id="uly2023",
     title="Uly, Hendry & Iriani 2023 - ResNet50-LSTM hybrid for COVID-19 X-rays",
-    citation="N. B. Uly, Hendry, A. Iriani. Hybrid Model CNN-RNN untuk Diagnosis COVID-19 pada Citra X-Ray. "
-             "Digital Zone: Jurnal Teknologi Informasi dan Komunikasi 14(1), 2023.",
+    citation=CITATION,
     dataset="covid19-radiography",
     summary="500 COVID + 500 Normal X-rays (COVID-19 Radiography Database), 80/10/10 split, /255, 224x224, "
             "grey as 3 channels; ResNet50 -> LSTM 32/16/8 -> dropout -> sigmoid, against ResNet50 alone and "
-            "LSTM alone; Adam 1e-3, 15 epochs, batch 32, binary cross-entropy.",
+            "LSTM alone; Adam 1e-3, 15 epochs, batch 32, binary cross-entropy (loss not named); the epoch with "
+            "the highest validation accuracy is tested.",
     experiments=(
         Experiment("resnet50_lstm", "ResNet50-LSTM hybrid", resnet50_lstm, _published("resnet50_lstm")),
         Experiment("resnet50", "ResNet50 with a classification head", resnet50, _published("resnet50")),
@@ -147,7 +306,13 @@ STUDY = Study(
     notes=("With a frozen backbone and no augmentation the ResNet50 features are computed once and the head "
            "trains on them (identical predictions to the full model).",
            "The printed confusion matrices list COVID first; they are stored here in the order Normal, COVID.",
-           "Table 2's figures are taken to be those of the selected epoch."),
+           "Table 2's figures are taken to be those of the selected epoch (highest validation accuracy, "
+           "Section 3.2); the text does not say which epoch they are.",
+           "Table 2's training figures are logged on the 800 training images and its validation figures on the "
+           "100 validation images (TABLE2_MEASURED_ON); Figures 3-5's per-epoch curves did not survive in the text.",
+           "The test set is exactly 50 COVID + 50 Normal (Section 3.3), as a stratified split gives.",
+           "The paper feeds ResNet50 /255 inputs (variant scaling=rescale); scaling=resnet50 uses the backbone's "
+           "own preprocess_input. The LSTM alone always gets /255."),
 )
 
 if __name__ == "__main__":

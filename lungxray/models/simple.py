@@ -28,9 +28,14 @@ def simple_cnn(n_outputs: int, input_shape=(224, 224, 1), filters=(32, 64, 128),
     return keras.Model(inputs, L.Dense(n_outputs, activation=act, name="predictions")(x), name="cnn")
 
 
-def simple_cnn_lstm(n_outputs: int, input_shape=(224, 224, 1), filters=(32, 64, 128), lstm_units=(64,),
+def simple_cnn_lstm(n_outputs: int, input_shape=(224, 224, 1), filters=(32, 64, 128), lstm_units=(64, 32),
                     dropout: float = 0.5, batchnorm: bool = False) -> keras.Model:
-    """The CNN's convolutional features, each feature-map row a time step, into stacked LSTMs."""
+    """The CNN's convolutional features, each feature-map row a time step, into stacked LSTMs.
+
+    The default stacks two LSTMs: the paper this serves (cnn_vs_lstm) speaks of several LSTM layers.
+    """
+    if not lstm_units:
+        raise ValueError("simple_cnn_lstm needs at least one LSTM layer")
     inputs = keras.Input(input_shape, name="image")
     x = conv_features(inputs, filters, batchnorm)
     x = L.Reshape((x.shape[1], x.shape[2] * x.shape[3]), name="rows_as_steps")(x)

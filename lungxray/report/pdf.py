@@ -149,10 +149,18 @@ def comparison_pages(res: dict) -> list[plt.Figure]:
             txt += ("\nPer-class rows: one-vs-rest precision, recall, F1 and accuracy of that class."
                     "\nn/c: not comparable, because the run is not faithful to the paper (see page 1)."
                     "\npub. inconsistent: the paper's own numbers disagree (python -m lungxray audit).")
+            txt += "".join(_readings_line(r) for r in rows if r.get("readings"))
             ax.text(0.0, 0.02, "Definitions used (each as the paper's row defines it):\n" + txt, fontsize=6.5,
                     va="bottom", transform=ax.transAxes)
         figs.append(fig)
     return figs
+
+
+def _readings_line(row: dict) -> str:
+    """Every reading of a published metric whose meaning a variant decides, the compared one marked."""
+    vals = ", ".join(f"{k}{' (compared)' if k == row.get('compared_with') else ''} {_fmt(v)}"
+                     for k, v in row["readings"].items())
+    return "\n" + textwrap.shorten(f"{row['label']} readings: {vals}", 160)
 
 
 def confusion_page(res: dict) -> plt.Figure:

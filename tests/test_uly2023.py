@@ -1,0 +1,63 @@
+"""uly2023: model selection, input scaling, and the audit of its tables and prose."""
+
+from lungxray import metrics as M
+from lungxray.audit import SEVERITIES
+from reproductions import uly2023 as U
+
+ST = U.STUDY
+
+
+def _cfg(exp: str, **choices):
+    return ST.experiment(exp).configure(ST.resolve_variants(choices))
+
+
+def test_selection_follows_highest_validation_accuracy():
+    assert all(_cfg(e.name).train.select_best == "val_accuracy" for e in ST.experiments)
+    assert _cfg("resnet50_lstm", selection="val_loss").train.select_best == "val_loss"
+    assert _cfg("resnet50_lstm", selection="last").train.select_best is None
+
+
+def test_scaling_is_the_papers_divide_by_255_unless_the_variant_asks():
+    assert {_cfg(e.name).image.scaling for e in ST.experiments} == {"rescale"}
+    assert _cfg("resnet50", scaling="resnet50").image.scaling == "resnet50"
+    assert _cfg("resnet50_lstm", scaling="resnet50").image.scaling == "resnet50"
+    assert _cfg("lstm", scaling="resnet50").image.scaling == "rescale"  # no pretrained part
+    (v,) = [v for v in ST.variants if v.name == "scaling"]
+    assert "resnet50" in v.departs and v.default not in v.departs
+
+
+def test_table6_follows_from_the_printed_confusion_matrices():
+    for name, cm in U.PRINTED_CM.items():
+        pub = ST.experiment(name).published
+        m = M.from_confusion(pub.confusion_matrix, U.CLASSES, positive=1)
+        assert [round(m[k], 2) for k in ("accuracy", "precision", "recall", "f1")] == list(U.TABLE6[name])
+        assert sum(map(sum, cm)) == U.SPLIT_SIZES["test"] and sum(cm[0]) == U.TEST_COUNTS["COVID"]
+
+
+def test_declared_sets_and_triples():
+    assert U.SPLIT_SIZES == {"train": 800, "val": 100, "test": 100}
+    assert {k: n for k, (_s, n) in U.TABLE2_MEASURED_ON.items()} == {"loss": 800, "accuracy": 800,
+                                                                     "val_loss": 100, "val_accuracy": 100}
+    assert U.TRIPLES["resnet50_lstm"] == {"accuracy": 0.95, "precision": 0.96, "recall": 0.94, "n": 100}
+    fe = ST.experiment("lstm").published.final_epoch
+    assert tuple(fe[k] for k in U.TABLE2_COLUMNS) == U.TABLE2["lstm"]
+
+
+def test_audit_checks_the_prose_against_tables_2_6_and_7():
+    claims = ST.audit()
+    assert all(c.severity in SEVERITIES for c in claims)
+    bad = {c.claim: c for c in claims if c.kind == "consistency" and not c.consistent}
+    assert "ResNet50 has a lower training loss than LSTM (said twice)" in bad
+    best = [c for t, c in bad.items() if t.startswith("ResNet50 is the best model")]
+    assert best and best[0].severity == "major" and best[0].tool == "prose"
+    assert "the highest accuracy of Table 7 is the CNN's 98%" in bad
+    ok = {c.claim for c in claims if c.kind == "consistency" and c.consistent}
+    assert "resnet50_lstm overfits (validation loss above training loss)" in ok
+    assert "ResNet50-LSTM is better than ResNet50 and LSTM on val_loss" in ok
+    findings = [c for c in claims if c.kind == "finding"]
+    assert any("/255" in c.claim and c.severity == "major" for c in findings)
+
+
+def test_citation_names_the_authors():
+    assert "Uly" in ST.citation and "Iriani" in ST.citation and "2023" in ST.citation
+    assert "unknown" not in ST.citation.lower()
