@@ -2,7 +2,13 @@
 
 import json
 
-from lungxray.audit_tools import binary_claims, joint_batch_claims, ovr_claims, rate_claims, split_claims
+from lungxray.audit_tools import (
+    binary_claims,
+    joint_batch_claims,
+    ovr_claims,
+    rate_claims,
+    split_claims,
+)
 from lungxray.study import BinaryRates, OneVsRest, RateSeries, SplitCounts, SplitEvidence, Statement
 
 

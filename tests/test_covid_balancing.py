@@ -119,3 +119,23 @@ def test_audit_reports_the_split_findings_as_critical():
     bc_checks = [c for c in recs if c.tool == "split-recovery" and c.kind == "consistency"
                  and not c.claim.startswith("model_a")]
     assert bc_checks and all(c.consistent for c in bc_checks)
+
+
+def test_the_audit_recovers_the_modules_split_from_the_printed_counts_alone():
+    """The defaults rest on the split-recovery records: the generic tool must find them from Tables IV and X-XII."""
+    from lungxray.audit_tools import split_claims
+
+    by_source = {c.source: c for c in split_claims(cb.SID, cb.EVIDENCE.splits[0]) if c.tool == "split-recovery"}
+    for source, order in (("Table IV row 'undersampling'", cb.CLASS_ORDER_B_C),
+                          ("Table XI row totals", cb.CLASS_ORDER_B_C),
+                          ("Table X row totals", cb.CLASS_ORDER_A_TEST),
+                          ("Table IV row '-'", cb.CLASS_ORDER_A_TRAIN)):
+        m = by_source[source].evidence["matches"][0]
+        assert tuple(m["class_order"]) == order and cb.SPLIT_RANDOM_STATE in m["seeds"], source
+        assert m["scheme"]["stratified"] is False
+    b = by_source["Table IV row 'undersampling'"].evidence
+    assert b["n_matching_configs"] == 1 and b["expected_chance_matches"] < 0.01  # no chance match
+    assert by_source["Table IV row 'undersampling'"].evidence["matches"][0]["parts"]["val"] == {
+        "COVID": 543, "Lung_Opacity": 999, "Normal": 1608, "Viral Pneumonia": 237}  # not printed: implied
+    crit = [c for c in split_claims(cb.SID, cb.EVIDENCE.splits[0]) if c.severity == "critical"]
+    assert crit and "different test sets" in crit[0].claim
