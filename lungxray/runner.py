@@ -282,7 +282,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
 
     from lungxray import results as R
     from lungxray.data import balancing
-    from lungxray.data.pipeline import ImagePipeline
+    from lungxray.data.pipeline import ImagePipeline, full_batches
     from lungxray.data.splits import (
         make_split,
         manifest_hash,
@@ -378,7 +378,10 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         extra.append(BatchMeanAccuracy(inputs.dataset(cfg.val_split), inputs.labels(cfg.val_split),
                                        cfg.train.batch_size, binary))
         extra.append(TrainBatchMeanAccuracy(len(inputs.labels("train")), cfg.train.batch_size))
-    history = fit(trained, inputs.dataset("train", training=True), inputs.dataset(cfg.val_split), train_cfg,
+    val_ds = inputs.dataset(cfg.val_split)
+    if cfg.train.val_steps == "floor":
+        val_ds = full_batches(val_ds, len(inputs.labels(cfg.val_split)), cfg.train.batch_size)
+    history = fit(trained, inputs.dataset("train", training=True), val_ds, train_cfg,
                   run_dir, epochs, class_weight=cw, verbose=opts.verbose, extra_callbacks=extra)
     ev = evaluate(trained, inputs, "test", cfg, binary)
     reasons = _unfaithful_reasons(study, exp, cfg, opts, weights, mism, epochs, choices)
@@ -451,21 +454,27 @@ def evaluate(model, pipe, split: str, cfg: RunConfig, binary: bool) -> dict[str,
     from lungxray import metrics as M
     from lungxray.train import predict_proba
 
-    proba = predict_proba(model, pipe.dataset(split))
+    ds, y_true, files = pipe.dataset(split), pipe.labels(split), [r.path for r in pipe.split_records(split)]
+    if cfg.train.test_steps == "floor":  # the generator idiom steps = n // batch: the last partial batch unseen
+        from lungxray.data.pipeline import full_batches
+
+        ds = full_batches(ds, len(y_true), cfg.train.batch_size)
+        keep = min(len(y_true), max(1, len(y_true) // cfg.train.batch_size) * cfg.train.batch_size)
+        y_true, files = y_true[:keep], files[:keep]
+    proba = predict_proba(model, ds)
     if binary:
         p1 = proba.reshape(-1)
         proba = np.stack([1 - p1, p1], axis=1)
         y_pred = (p1 > 0.5).astype(int)
     else:
         y_pred = proba.argmax(axis=1)
-    y_true = pipe.labels(split)
     bs = cfg.train.batch_size if cfg.train.batch_mean_accuracy else None
     return {"split": split, "n": int(len(y_true)), "classes": list(cfg.classes),
             "confusion_matrix": M.confusion(y_true, y_pred, len(cfg.classes)).tolist(),
             "metrics": M.compute(y_true, y_pred, cfg.classes, 1 if binary else None, bs),
             # from the probabilities, so kept beside the metrics that predictions.csv recomputes
             "loss": M.cross_entropy(y_true, proba) if len(y_true) else float("nan"),
-            "files": [r.path for r in pipe.split_records(split)], "y_true": y_true, "y_pred": y_pred,
+            "files": files, "y_true": y_true, "y_pred": y_pred,
             "proba": proba}
 
 
@@ -476,9 +485,9 @@ def extra_evaluation(name: str, test_pred: np.ndarray, pipe, hashes: dict[str, s
 
     if name != "test_deduplicated":
         raise ValueError(f"unknown extra evaluation {name!r}")
-    keep = deduplicated_test_mask(pipe, hashes)
-    test = pipe.split_records("test")
-    y_true, y_pred = pipe.labels("test")[keep], test_pred[keep]
+    test = pipe.split_records("test")[:len(test_pred)]  # test_steps="floor" scores only the full batches
+    keep = deduplicated_test_mask(pipe, hashes)[:len(test_pred)]
+    y_true, y_pred = pipe.labels("test")[:len(test_pred)][keep], test_pred[keep]
     per_class = {c: int((y_true == i).sum()) for i, c in enumerate(cfg.classes)}
     return {"description": "one copy of each distinct test image (sha256) that is not byte-identical to any "
                            "training image",

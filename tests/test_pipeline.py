@@ -52,9 +52,10 @@ def _first_batch(pipe, training):
     return next(iter(pipe.dataset("train", training=training)))[0].numpy()
 
 
-def test_augmentation_on_training_only_and_seeded(tmp_path):
+@pytest.mark.parametrize("semantics", ["layers", "generator"])
+def test_augmentation_on_training_only_and_seeded(tmp_path, semantics):
     recs = _noise_folder(tmp_path)
-    aug = AugmentConfig(rotation_deg=10, hflip=True, zoom=0.1, brightness=0.1)
+    aug = AugmentConfig(rotation_deg=10, hflip=True, zoom=0.1, brightness=0.1, semantics=semantics)
     img = ImageConfig(16, "grayscale", "bilinear", "rescale")
 
     def pipe(seed):
@@ -133,3 +134,102 @@ def test_segmentation_runs_once_per_image_inside_the_pipeline(tmp_path):
     assert 0 < (x > 0).mean() < (x0 > 0).mean()  # the body and the background are black now
     (tmp_path / "p.png").unlink()  # decoded and segmented once: cached
     np.testing.assert_array_equal(seg.arrays("test")[0], x)
+
+
+# --- ImageDataGenerator semantics (lungxray.data.augment) ------------------------------------------
+
+
+def _augment(cfg: AugmentConfig, x: np.ndarray, seed: int = 0) -> np.ndarray:
+    from lungxray.data.pipeline import build_augmenter
+
+    return np.asarray(build_augmenter(cfg, seed)(x, training=True))
+
+
+@pytest.mark.parametrize("factor", [0.83, 0.9, 1.0, 1.07, 1.2])
+def test_generator_brightness_is_image_data_generators(factor):
+    legacy = pytest.importorskip("keras.src.legacy.preprocessing.image")
+    from lungxray.data.augment import RandomBrightnessFactor
+
+    x = np.random.default_rng(0).integers(0, 256, (16, 16, 3)).astype(np.float32)
+    want = legacy.apply_brightness_shift(x, factor, False)  # what ImageDataGenerator.apply_transform calls
+    layer = RandomBrightnessFactor(0.2, value_range=(0.0, 1.0))
+    got = np.asarray(layer.transform_images(x[None] / 255.0, {"rgb_delta": np.full((1, 1, 1, 1), factor - 1.0,
+                                                                                    np.float32)}))[0]
+    np.testing.assert_allclose(got * 255.0, want, atol=1e-3)
+
+
+def test_generator_brightness_multiplies_where_layers_add():
+    x = np.zeros((8, 4, 4, 1), np.float32)
+    x[:, :2] = 0.5  # half black, half grey
+    gen = _augment(AugmentConfig(brightness=0.2, semantics="generator"), x)
+    lay = _augment(AugmentConfig(brightness=0.2), x)
+    assert np.all(gen[:, 2:] == 0)  # black stays black under a factor
+    ratio = gen[:, :2] / 0.5
+    assert ratio.min() >= 0.8 - 1 / 255 and ratio.max() <= 1.2 + 1 / 255 and ratio.std() > 0
+    assert np.any(lay[:, 2:] > 0)  # the additive layer lifts black
+
+
+def test_generator_fill_is_nearest():
+    x = np.full((16, 24, 24, 1), 0.6, np.float32)
+    gen = _augment(AugmentConfig(rotation_deg=10, zoom=0.1, semantics="generator"), x)
+    lay = _augment(AugmentConfig(rotation_deg=10, zoom=0.1), x)
+    np.testing.assert_allclose(gen, 0.6, atol=1e-5)  # edges repeat: a flat image stays flat
+    assert lay.min() == 0  # the default layers fill with zeros
+
+
+def _box_sides(img: np.ndarray) -> tuple[int, int]:
+    rows, cols = np.nonzero(img[..., 0] > 0.5)
+    return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+
+
+def test_generator_zoom_draws_height_and_width_independently():
+    x = np.zeros((32, 64, 64, 1), np.float32)
+    x[:, 16:48, 16:48] = 1.0  # a 32 x 32 square
+    gen = _augment(AugmentConfig(zoom=0.1, semantics="generator"), x)
+    lay = _augment(AugmentConfig(zoom=0.1), x)
+    gen_gap = [abs(h - w) for h, w in map(_box_sides, gen)]
+    lay_gap = [abs(h - w) for h, w in map(_box_sides, lay)]
+    assert max(lay_gap) <= 1  # one factor for both sides: the square stays square
+    assert max(gen_gap) >= 2  # zx and zy drawn separately, as ImageDataGenerator(zoom_range=0.1) does
+
+
+def test_generator_augmenter_resumes_exactly(tmp_path):
+    """Every random op owns a seed generator that EpochSeeds sets from (seed, epoch): epoch 1 of a
+    fresh pipeline equals epoch 1 after epoch 0 ran (what a resumed run relies on)."""
+    from lungxray.train import EpochSeeds
+
+    recs = _noise_folder(tmp_path)
+    aug = AugmentConfig(rotation_deg=10, hflip=True, zoom=0.1, brightness=0.1, semantics="generator")
+    img = ImageConfig(16, "grayscale", "nearest", "rescale")
+
+    def pipe():
+        return ImagePipeline(tmp_path, recs, ["a", "b"], img, aug, 8, 3)
+
+    a = pipe()
+    states = [v for v in a.augmenter.variables if "seed_generator_state" in v.path]
+    assert len(states) == 4  # rotation, zoom, flip, brightness
+    seeds = EpochSeeds(3, a.epoch, a.augmenter)
+    seeds.on_epoch_begin(0)
+    _first_batch(a, True)
+    seeds.on_epoch_begin(1)
+    after = _first_batch(a, True)
+    b = pipe()
+    EpochSeeds(3, b.epoch, b.augmenter).on_epoch_begin(1)
+    np.testing.assert_array_equal(_first_batch(b, True), after)
+
+
+def test_full_batches_drop_the_last_partial_batch(tmp_path):
+    from lungxray.data.pipeline import full_batches
+
+    recs = _noise_folder(tmp_path, 10)
+    pipe = ImagePipeline(tmp_path, recs, ["a", "b"], ImageConfig(16, "grayscale"), AugmentConfig(), 4, 0)
+    n = sum(int(x.shape[0]) for x, _ in full_batches(pipe.dataset("train"), 10, 4))
+    assert n == 8  # 10 // 4 batches of 4, as validation_steps = samples // batch_size sees
+    assert sum(int(x.shape[0]) for x, _ in full_batches(pipe.dataset("train", batch_size=16), 10, 16)) == 10  # at least one
+
+
+def test_unknown_augmentation_semantics_is_refused():
+    from lungxray.data.pipeline import build_augmenter
+
+    with pytest.raises(ValueError, match="semantics"):
+        build_augmenter(AugmentConfig(hflip=True, semantics="albumentations"), 0)

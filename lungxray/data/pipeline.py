@@ -48,6 +48,9 @@ class AugmentConfig:
     shift: float = 0.0  # RandomTranslation, +- fraction of height/width
     brightness: float = 0.0  # RandomBrightness, +- fraction of the [0, 1] range
     contrast: float = 0.0  # RandomContrast, contrast factor drawn from [1 - contrast, 1 + contrast]
+    # "layers": the Keras layers below; "generator": ImageDataGenerator semantics (lungxray.data.augment:
+    # nearest fill, independent x/y zoom, brightness as a factor in [1 - b, 1 + b])
+    semantics: str = "layers"
 
     @property
     def active(self) -> bool:
@@ -93,6 +96,12 @@ def decode_resize(data: tf.Tensor, cfg: ImageConfig) -> tf.Tensor:
 
 
 def build_augmenter(cfg: AugmentConfig, seed: int):
+    if cfg.semantics == "generator":
+        from lungxray.data.augment import generator_augmenter
+
+        return generator_augmenter(cfg, seed)
+    if cfg.semantics != "layers":
+        raise ValueError(f"unknown augmentation semantics {cfg.semantics!r}: layers or generator")
     import keras
 
     L = keras.layers
@@ -147,6 +156,13 @@ def epoch_shuffled(ds: tf.data.Dataset, n: int, seed: int, epoch: tf.Variable) -
     shuffled = tf.data.Dataset.from_tensors(0).flat_map(
         lambda _: ds.shuffle(max(n, 1), seed=seed * 1_000_003 + epoch, reshuffle_each_iteration=False))
     return shuffled.apply(tf.data.experimental.assert_cardinality(n))  # flat_map hides the length from Keras
+
+
+def full_batches(ds: tf.data.Dataset, n: int, batch_size: int) -> tf.data.Dataset:
+    """A batched ``ds`` of ``n`` items cut to ``n // batch_size`` batches, the steps a generator loop
+    computes (``validation_steps = gen.samples // batch_size``): the last partial batch (in the
+    dataset's order) is never seen. At least one batch, so a split smaller than a batch is scored."""
+    return ds.take(max(1, n // batch_size))
 
 
 class ImagePipeline:
