@@ -35,8 +35,16 @@ def split_claims(sid: str, ev: SplitEvidence) -> list[Claim]:
     tried = (f"{len(rec.class_orders)} class orders x {len(rec.seeds)} seeds x {len(rec.schemes)} "
              "scikit-learn train_test_split schemes")
     out: list[Claim] = []
+
+    def also(m: F.SplitMatch) -> list[str]:
+        """The other printed targets the same configuration reproduces."""
+        return [o.name for o in ev.targets
+                if all(m.parts.get(o.part, {}).get(c) == n for c, n in o.counts.items())]
+
     for t, r in zip(ev.targets, rec.targets, strict=True):
-        evidence = {**r.to_dict(), "matches": [m.to_dict() for m in r.matches[:MAX_EVIDENCE_MATCHES]],
+        ranked = sorted(r.matches, key=lambda m: (-len(also(m)), not m.scheme.stratified))
+        evidence = {**r.to_dict(), "matches": [{**m.to_dict(), "also_reproduces": also(m)}
+                                               for m in ranked[:MAX_EVIDENCE_MATCHES]],
                     "searched": tried, "stated": ev.stated, "experiments": list(t.experiments)}
         chance = ("" if r.expected_chance_matches is None
                   else f"; a chance match would be expected {r.expected_chance_matches:.2g} times")
@@ -47,14 +55,25 @@ def split_claims(sid: str, ev: SplitEvidence) -> list[Claim]:
                                f"{chance}: the split was made another way, or the counts are not of one split",
                                severity="minor", tool="split-recovery", evidence=evidence))
             continue
-        m = r.matches[0]
+        m = ranked[0]
         unprinted = "; ".join(f"{p} {_counts(c)}" for p, c in m.parts.items() if sum(c.values()))
-        more = f" ({r.n_matching_configs} matching configurations in all)" if r.n_matching_configs > 1 else ""
-        out.append(finding(sid, t.name, f"split recovered: {t.name} ({t.part} {_counts(t.counts)}) is reproduced "
-                           f"exactly by {m.scheme.describe()} over the file list ordered "
-                           f"{', '.join(m.class_order)}, random_state={m.seeds[0]}",
-                           explanation=f"{r.n_matching_configs} of {r.n_tried:,} configurations match{chance}{more}. "
-                           f"The split it implies (per class, in the order {', '.join(ev.population)}): {unprinted}",
+        others = [o for o in also(m) if o != t.name]
+        with_others = f"; the same configuration also gives {', '.join(others)}" if others else ""
+        fingerprint = r.expected_chance_matches is not None and r.expected_chance_matches < 0.05
+        if m.scheme.stratified:
+            what = (f"{m.scheme.describe()} reproduces {t.name} ({t.part} {_counts(t.counts)})"
+                    f"{with_others}")
+            why = (f"{r.n_matching_configs} of {r.n_tried:,} configurations match: stratified counts barely depend "
+                   "on the seed or the file order, so this shows stratification, not a seed")
+        else:
+            what = (f"split recovered: {t.name} ({t.part} {_counts(t.counts)}) is reproduced exactly by "
+                    f"{m.scheme.describe()} over the file list ordered {', '.join(m.class_order)}, "
+                    f"random_state={m.seeds[0]}{with_others}")
+            why = (f"{r.n_matching_configs} of {r.n_tried:,} configurations match{chance}"
+                   + ("" if fingerprint else ": too many to call it a fingerprint, a lead only"))
+        out.append(finding(sid, t.name, what,
+                           explanation=f"{why}. The split it implies (per class, in the order "
+                           f"{', '.join(ev.population)}): {unprinted}",
                            severity="minor", tool="split-recovery", evidence=evidence))
     out += different_test_sets(sid, ev)
     return out
@@ -104,7 +123,7 @@ def rate_claims(sid: str, ev: RateSeries) -> list[Claim]:
                          experiment=ev.experiment, severity="major", tool="denominator",
                          evidence={**rc.to_dict(), "sizes_explaining_all": sizes[:50]}))
     if ev.batch_mean is not False:
-        bi = F.batch_sizes(vals, ev.decimals, ev.stated_n, drop_last=ev.drop_last)
+        bi = F.batch_sizes(vals, ev.decimals, ev.stated_n, drop_last=ev.drop_last, totals=ev.totals)
         shown = ", ".join(map(str, bi.consistent[:16])) + (" ..." if len(bi.consistent) > 16 else "")
         common = [b for b in bi.consistent if b in COMMON_BATCHES]
         if bi.image_level_all:
@@ -134,16 +153,21 @@ def joint_batch_claims(sid: str, series: Iterable[RateSeries]) -> list[Claim]:
         if len(ss) < 2:
             continue
         sets = [set(F.batch_sizes([str(v) for v in s.values], s.decimals, s.stated_n,
-                                  drop_last=s.drop_last).consistent) for s in ss]
+                                  drop_last=s.drop_last, totals=s.totals).consistent) for s in ss]
         both = sorted(set.intersection(*sets))
         common = [b for b in both if b in COMMON_BATCHES]
-        out.append(finding(sid, "; ".join(s.source for s in dict.fromkeys(ss)),
-                           f"batch size recovered: of the usual sizes only {', '.join(map(str, common)) or 'none'} "
-                           f"explains all {len(ss)} batch-averaged logs ({', '.join(s.name for s in ss)})",
-                           explanation=f"sizes 1-128 explaining every log: {', '.join(map(str, both)) or 'none'}",
+        per_log = {s.name: sorted(b for b in fit if b in COMMON_BATCHES) for s, fit in zip(ss, sets, strict=True)}
+        each = "; ".join(f"{name}: {', '.join(map(str, bs)) or 'none'}" for name, bs in per_log.items())
+        head = (f"batch size recovered: of the usual sizes only {', '.join(map(str, common))} explains all "
+                f"{len(ss)} batch-averaged logs" if common else
+                f"no usual batch size explains all {len(ss)} batch-averaged logs at once: the loaders' batch sizes "
+                "differ, or a log was computed another way")
+        out.append(finding(sid, "; ".join(s.source for s in dict.fromkeys(ss)), head,
+                           explanation=f"usual sizes ({', '.join(map(str, COMMON_BATCHES))}) per log: {each}; "
+                           f"sizes 1-128 explaining every log: {', '.join(map(str, both)) or 'none'}",
                            severity="minor", tool="batch-size", experiment=exp,
                            evidence={"logs": [s.name for s in ss], "consistent_with_all": both,
-                                     "usual_sizes": common}))
+                                     "usual_sizes": common, "usual_sizes_per_log": per_log}))
     return out
 
 

@@ -703,23 +703,45 @@ class BatchInference:
                 f"as image-level accuracy: {img}")
 
 
+def _batch_attainable_with_total(v: int, decimals: int, n: int, b: int, total: int, drop_last: bool,
+                                 scale: int, rounding: str) -> bool:
+    """As :func:`_batch_attainable`, when the same predictions are known to be ``total`` correct of n."""
+    q, r = divmod(n, b)
+    if r == 0:
+        return q > 0 and _prints_as(total, b * q, v, decimals, scale, rounding)
+    if drop_last:  # c of the total sit in the dropped last batch
+        return q > 0 and any(_prints_as(total - c, b * q, v, decimals, scale, rounding)
+                             for c in range(r + 1) if 0 <= total - c <= b * q)
+    den = b * r * (q + 1)
+    return any(_prints_as((total - c) * r + c * b, den, v, decimals, scale, rounding)
+               for c in range(r + 1) if 0 <= total - c <= q * b)
+
+
 def batch_sizes(values: Sequence[float | str], decimals: int, n: int,
                 candidates: Iterable[int] = range(1, 129), *, drop_last: bool = False,
-                scale: int = 1, rounding: str = "any") -> BatchInference:
+                scale: int = 1, rounding: str = "any",
+                totals: Sequence[int | None] = ()) -> BatchInference:
     """Which batch sizes b make every logged value a mean over batches of per-batch accuracy.
 
     Assumes every epoch sees all n samples in batches of b (the last one of n mod b unless
     ``drop_last``) and logs the unweighted mean of per-batch accuracies (PyTorch loops that
     sum batch accuracies and divide by ``len(loader)``).  Exact; see :func:`_batch_attainable`.
+    ``totals[i]``, when given and not None, is the number of correct predictions behind value i
+    (the same model scored per image elsewhere in the paper): only the split of that total over
+    the batches is then free, which pins the batch size much harder.
     """
     _check_rounding(rounding)
     cands = tuple(int(b) for b in candidates if b > 0)
     vs = [_printed(x, decimals) for x in values]
+    tots = list(totals) + [None] * (len(vs) - len(totals))
     failing = []
-    for v in vs:
-        failing.append(tuple(b for b in cands
-                             if not _batch_attainable(v, decimals, n, b, drop_last, scale,
-                                                      rounding)))
+    for v, t in zip(vs, tots, strict=True):
+        if t is None:
+            failing.append(tuple(b for b in cands
+                                 if not _batch_attainable(v, decimals, n, b, drop_last, scale, rounding)))
+        else:
+            failing.append(tuple(b for b in cands if not _batch_attainable_with_total(
+                v, decimals, n, b, int(t), drop_last, scale, rounding)))
     bad = set().union(*failing) if failing else set()
     return BatchInference(tuple(str(x) for x in values), decimals, n, scale, rounding, drop_last,
                           cands, tuple(b for b in cands if b not in bad), tuple(failing),

@@ -20,11 +20,17 @@ from lungxray.data.splits import SplitConfig
 from lungxray.models import ModelConfig
 from lungxray.runner import main
 from lungxray.study import (
+    Evidence,
     Experiment,
+    OneVsRest,
     Published,
     PublishedMetric,
+    RateSeries,
     RunConfig,
     Smoke,
+    SplitCounts,
+    SplitEvidence,
+    Statement,
     Study,
     TrainConfig,
     Variant,
@@ -202,6 +208,33 @@ def _metrics() -> tuple[PublishedMetric, ...]:
     return tuple(rows)
 
 
+def _ovr(i: int) -> tuple[int, ...]:
+    return tuple(TABLE3_OVR[c][i] for c in CLASSES)
+
+
+_POP = {c: TABLE1_TOTALS[c] for c in CLASSES}
+_PARTS = {"train": 0, "val": 1, "test": 2}
+EVIDENCE = Evidence(
+    splits=(SplitEvidence(
+        _POP, tuple(SplitCounts(f"Table 1 ({part})", part, {c: TABLE1_SPLIT[c][i] for c in CLASSES})
+                    for part, i in _PARTS.items()),
+        stated="70% / 15% / 15%, stratified (Metode)", test_sizes=(0.15, 0.3),
+        val_sizes=(0.15 / 0.85, 0.15, 0.5), source="Table 1"),),
+    # Keras logs sample-weighted means: image-level counts over the set the paper names
+    rates=tuple(RateSeries(f"Table 2 '{key}'", "Table 2", TABLE2_HISTORY[key], TABLE2_DECIMALS[key],
+                           TABLE2_SETS[key][1], batch_mean=False, experiment="mobilenetv2")
+                for key in ("accuracy", "val_accuracy")),
+    one_vs_rest=(OneVsRest("Table 3", "Table 3", CLASSES, _ovr(0), _ovr(1), _ovr(2), _ovr(3), statements=(
+        Statement("Hasil: 22 of the 1,881 test images are misclassified",
+                  lambda m: sum(map(sum, m)) - sum(m[i][i] for i in range(4)) == 22),
+        Statement("Hasil: Normal and Pneumonia are misclassified as each other",
+                  lambda m: m[0][1] > 0 and m[1][0] > 0),
+        Statement("Discussion: Normal taken for Pneumonia is '3% false negative' of Normal",
+                  lambda m: round(100 * m[0][1] / sum(m[0])) == 3),
+    ), experiment="mobilenetv2"),),
+)
+
+
 def audit() -> list:
     from lungxray.audit import claim, f1, finding
 
@@ -336,6 +369,7 @@ STUDY = Study(
     )),),
     variants=VARIANTS,
     audit=audit,
+    evidence=EVIDENCE,
     smoke=Smoke(per_class=60, epochs=6, image_size=96, model_params={"trainable_last": None, "bn_momentum": 0.5},
                 variants={"augmentation": "layers", "resize": "bilinear"},
                 why="96-pixel input, all layers trained and BatchNorm momentum 0.5: a random-weight MobileNetV2 "

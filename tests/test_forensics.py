@@ -295,3 +295,14 @@ def test_prevalence_search_macro_and_binary():
     assert b.p_range == (100, 100)
     none = fx.prevalence_search(0.99, 0.5, 0.5, 2, 50)
     assert none.p_range is None and "no integer solution" in none.summary()
+
+
+def test_batch_sizes_with_a_known_total_pin_the_split_over_batches():
+    # n=10, b=4: batches 4, 4, 2; 5 correct with c in the last batch: c=0 -> 0.417, c=1 -> 0.5, c=2 -> 0.583
+    for v in ("0.42", "0.50", "0.58"):
+        assert fx.batch_sizes([v], 2, 10, candidates=[4], totals=[5]).consistent == (4,)
+    assert fx.batch_sizes(["0.33"], 2, 10, candidates=[4], totals=[5]).consistent == ()
+    assert fx.batch_sizes(["0.33"], 2, 10, candidates=[4]).consistent == (4,)  # without the total it can
+    # drop_last: 8 images scored, 5 correct of 10 -> 3, 4 or 5 of 8
+    assert fx.batch_sizes(["0.50"], 2, 10, candidates=[4], totals=[5], drop_last=True).consistent == (4,)
+    assert fx.batch_sizes(["0.90"], 2, 10, candidates=[4], totals=[5], drop_last=True).consistent == ()
