@@ -193,19 +193,22 @@ def ranked(claims: Sequence[Claim]) -> list[Claim]:
     return sorted(claims, key=lambda c: (not c.problem, RANK[c.severity], c.kind == "finding"))
 
 
-def _line(c: Claim) -> str:
+def _line(c: Claim, full: bool = True) -> str:
+    """One record as text; ``full=False`` leaves the explanation out (minor problems in the short listing)."""
     where = f"[{c.source}]"
     if c.kind == "finding":
-        extra = f": {c.explanation}" if c.explanation != c.claim else ""
+        extra = f": {c.explanation}" if full and c.explanation != c.claim else ""
         return f"  {c.severity.upper():8} finding {where} {c.claim}{extra}"
     if not c.consistent:
+        extra = f": {c.explanation}" if full and c.explanation else ""
         return (f"  {c.severity.upper():8} inconsistent {where} {c.claim}: published {c.published:g}, "
-                f"recomputed {c.recomputed:.4g} (tolerance {c.tolerance:g}): {c.explanation}")
+                f"recomputed {c.recomputed:.4g} (tolerance {c.tolerance:g}){extra}")
     return f"  ok {where} {c.claim}: {c.published:g} ~ {c.recomputed:.4g}"
 
 
 def to_text(claims: Sequence[Claim], verbose: bool = False) -> str:
-    """One block per study: counts, then every problem ranked by severity; consistent checks with ``verbose``."""
+    """One block per study: counts, then every problem ranked by severity (critical and major with their
+    evidence, minor on one line each); ``verbose`` adds the minor problems' evidence and the consistent checks."""
     lines = []
     for sid in dict.fromkeys(c.study for c in claims):
         cs = ranked([c for c in claims if c.study == sid])
@@ -213,7 +216,9 @@ def to_text(claims: Sequence[Claim], verbose: bool = False) -> str:
         n_ok = len(cs) - len(probs)
         sev = ", ".join(f"{sum(c.severity == s for c in probs)} {s}" for s in SEVERITIES)
         lines.append(f"== {sid}: {len(probs)} problems ({sev}); {n_ok} checks consistent")
-        lines += [_line(c) for c in probs]
+        lines += [_line(c, full=verbose or c.severity != "minor") for c in probs]
+        if not verbose and any(c.severity == "minor" for c in probs):
+            lines.append("  (minor problems without their evidence; -v or --json for all of it)")
         if verbose:
             lines += [_line(c) for c in cs if not c.problem]
         lines.append("")
