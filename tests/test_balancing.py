@@ -2,7 +2,6 @@ from collections import Counter
 
 from lungxray.data.balancing import class_weights, replicate_ceil_counts, resample
 from lungxray.data.layouts import Record
-
 from reproductions.covid_balancing import TABLE_IV_BEFORE_SAMPLING, TABLE_V_AFTER_SAMPLING
 
 TRAIN = TABLE_IV_BEFORE_SAMPLING["oversampling"]  # covid_balancing Table IV: the training set before sampling
