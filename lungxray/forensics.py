@@ -23,9 +23,10 @@ stands for the exact quantity ``x`` (a fraction, multiplied by ``scale``: 1 for 
 printed as fractions, 100 for percentages) when ``x`` rounds to ``v``.  ``rounding`` is
 ``"half_up"`` (ties away from zero), ``"half_even"`` (banker's, ties to the even last
 digit, as Python's ``round`` on exact values), ``"truncate"`` (digits cut off), or
-``"any"`` (default: half-up or half-even, i.e. the closed interval ``[v-h, v+h]`` with the
-upper tie only when the last digit is even).  "any" also covers binary-float formatting
-(``f"{x:.2f}"``), whose behaviour at an exact decimal tie is one of the two.
+``"any"`` (default: the closed interval ``[v-h, v+h]``, both exact ties included).  "any"
+covers half-up, half-even and binary-float formatting, which at an exact decimal tie goes
+either way depending on the float's representation (``f"{0.94375:.4f}"`` prints ``0.9437``,
+where half-up and half-even both give ``0.9438``).
 All rounding decisions are made in exact integer arithmetic.
 """
 
@@ -547,9 +548,11 @@ def _prints_as(num: int, den: int, v: int, decimals: int, scale: int, rounding: 
         return 2 * v * den <= x < (2 * v + 2) * den
     if lo < x < hi:
         return True
+    if rounding == "any" and x in (lo, hi):
+        return True  # an exact decimal tie: float formatting goes either way (f"{0.94375:.4f}" is '0.9437')
     tie_ok = v % 2 == 0
     if x == lo:
-        return rounding in ("half_up", "any") or tie_ok
+        return rounding == "half_up" or tie_ok
     if x == hi:
         return rounding != "half_up" and tie_ok
     return False

@@ -376,7 +376,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     extra = [EpochSeeds(opts.seed, inputs.epoch, getattr(inputs, "augmenter", None))]
     if cfg.train.batch_mean_accuracy:
         extra.append(BatchMeanAccuracy(inputs.dataset(cfg.val_split), inputs.labels(cfg.val_split),
-                                       cfg.train.eval_batch_size or cfg.train.batch_size, binary))
+                                       cfg.train.batch_size, binary))
         extra.append(TrainBatchMeanAccuracy(len(inputs.labels("train")), cfg.train.batch_size))
     val_ds = inputs.dataset(cfg.val_split)
     if cfg.train.val_steps == "floor":
@@ -468,7 +468,7 @@ def evaluate(model, pipe, split: str, cfg: RunConfig, binary: bool) -> dict[str,
         y_pred = (p1 > 0.5).astype(int)
     else:
         y_pred = proba.argmax(axis=1)
-    bs = (cfg.train.eval_batch_size or cfg.train.batch_size) if cfg.train.batch_mean_accuracy else None
+    bs = cfg.train.batch_size if cfg.train.batch_mean_accuracy else None
     return {"split": split, "n": int(len(y_true)), "classes": list(cfg.classes),
             "confusion_matrix": M.confusion(y_true, y_pred, len(cfg.classes)).tolist(),
             "metrics": M.compute(y_true, y_pred, cfg.classes, 1 if binary else None, bs),

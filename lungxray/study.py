@@ -37,7 +37,6 @@ class TrainConfig:
     lr_schedule: str = "constant"  # LearningRateScheduler: "constant" | "exp-0.1" (x e^-0.1 per epoch)
     select_best: str | None = "val_loss"  # ModelCheckpoint monitor of the evaluated model; None = last
     batch_mean_accuracy: bool = False  # also log validation and training accuracy averaged over batches (PyTorch-log style)
-    eval_batch_size: int | None = None  # the evaluation loader's batch (batch-mean metrics only); None: batch_size
     # "all": every image; "floor": n // batch_size full batches, the steps a generator loop computes
     # (validation_steps = gen.samples // batch_size), so the last partial batch is never seen
     val_steps: str = "all"  # the split monitored each epoch

@@ -306,3 +306,10 @@ def test_batch_sizes_with_a_known_total_pin_the_split_over_batches():
     # drop_last: 8 images scored, 5 correct of 10 -> 3, 4 or 5 of 8
     assert fx.batch_sizes(["0.50"], 2, 10, candidates=[4], totals=[5], drop_last=True).consistent == (4,)
     assert fx.batch_sizes(["0.90"], 2, 10, candidates=[4], totals=[5], drop_last=True).consistent == ()
+
+
+def test_any_rounding_accepts_both_exact_ties_as_float_formatting_does():
+    assert f"{151 / 160:.4f}" == "0.9437"  # 0.94375 exactly; the float lies just below the tie
+    assert fx.impossible_on(["0.9437"], 4, 160).impossible == ()
+    assert fx.impossible_on(["0.9437"], 4, 160, rounding="half_even").impossible == ("0.9437",)
+    assert fx.impossible_on(["0.9438"], 4, 160).impossible == ()

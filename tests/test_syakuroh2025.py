@@ -56,8 +56,10 @@ def test_prose_statements_are_checked_and_only_the_accuracy_ones_fail():
     for phrase in ("22 misclassified", "error rate 1.17%", "3% false negative", "only one case confused",
                    "417 Cardiomegaly", "recall 98.88%"):
         assert phrase in texts
-    bad = {c.claim for c in prose if not c.consistent}
-    assert bad == {"error rate 1.17% = 1 - the headline accuracy 99.42%"}
+    bad = {c.claim.split(" (1 = true")[0] for c in prose if not c.consistent}
+    assert bad == {"error rate 1.17% = 1 - the headline accuracy 99.42%",
+                   "loss falls on both subsets, without overfitting",  # validation loss rises at epoch 5
+                   "training samples 'terdistribusi merata' over the classes"}  # 1,943 to 2,321
     critical = [c for c in claims if c.problem and c.severity == "critical"]
     assert critical and all("accuracy" in c.claim for c in critical)
 
