@@ -3,15 +3,18 @@
 For every results.json under the folder:
 1. integrity: metrics and confusion matrix recomputed from its predictions.csv must equal the
    stored ones (this is the committed reference every run is held to);
-2. faithful runs: each published metric is compared with the tolerance and expectation the
-   study module declares now; a miss of an expected reproduction, or an unexpected
-   reproduction of a declared deviation, fails;
-3. runs that cannot be faithful (smoke, weights none, subsets) are held to (1) only; their
-   distance from the published numbers is printed for information.
+2. its departures, intervals and verdicts must be what ``lungxray.faithful`` and
+   ``lungxray.verdict`` give on its own predictions with the study module as it is now;
+3. faithful runs (every departure minor): a published number expected to be reproduced whose
+   verdict is ``not reproduced`` fails, and so does a declared deviation that is now
+   ``consistent``; ``inconclusive`` is printed with the test-set size that would decide;
+4. runs that cannot be faithful (smoke, weights none, downscaled copies) are held to (1) and (2)
+   only; their distance from the published numbers is printed for information.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +22,7 @@ import numpy as np
 
 from lungxray import metrics as M
 from lungxray import results as R
+from lungxray import verdict as V
 from lungxray.errors import ResultsError
 from lungxray.study import get_study
 
@@ -52,35 +56,67 @@ def check_run(path: Path) -> CheckOutcome:
     if bad:
         out.failures.append(f"metrics differ from those recomputed from predictions.csv: {', '.join(bad[:5])}")
     try:
-        exp = get_study(res["study"]).experiment(res["experiment"])
+        study = get_study(res["study"])
+        study.experiment(res["experiment"])
     except KeyError as exc:
         out.failures.append(str(exc))
         return out
-    from lungxray.audit import inconsistent_metrics
+    if res.get("schema") != R.SCHEMA:
+        out.failures.append(f"results.json has schema {res.get('schema')}, not {R.SCHEMA}: bring it up to date with "
+                            f"`python -m lungxray rescore {run_dir}`")
+        return out
+    from lungxray.faithful import score
 
-    bad_published = inconsistent_metrics(get_study(res["study"]), res["experiment"])
+    fresh = score(json.loads(R.dumps(res)), study, y_true, y_pred, R.read_probabilities(run_dir / R.PREDICTIONS,
+                                                                                           classes))
+    if not _same(fresh["comparison"], res["comparison"]) or fresh["departures"] != res.get("departures"):
+        out.failures.append("results.json's departures, intervals or verdicts differ from lungxray.verdict's rule on "
+                            f"its own predictions (the study module changed?): `python -m lungxray rescore {run_dir}`")
     faithful = bool(res.get("faithful"))
-    mode = "faithful: held to published numbers" if faithful else \
-        "not faithful (" + "; ".join(res.get("unfaithful_reasons", [])) + "): held to its own predictions"
+    minor = [d["text"] for d in res.get("departures", []) if d["severity"] == "minor"]
+    mode = ("faithful" + (f" with stated departures ({'; '.join(minor)})" if minor else "")
+            + ": held to published numbers" if faithful else
+            "not faithful (" + "; ".join(res.get("unfaithful_reasons", [])) + "): held to its own predictions")
     out.lines.append(mode)
-    for pm in exp.published.metrics:
-        rep = recomputed.get(pm.key)
-        if rep is None:
-            out.lines.append(f"  {pm.name}: published {pm.value:.4f}, not computed")
+    if res.get("degenerate"):
+        out.lines.append("  " + res["degenerate"]["banner"])
+    for row in res["comparison"]:
+        out.lines.append("  " + row_text(row))
+        if not faithful or row["verdict"] not in (V.CONSISTENT, V.NOT_REPRODUCED):
             continue
-        within = abs(rep - pm.value) <= pm.tolerance + 1e-12
-        status = "within" if within else "outside"
-        line = f"  {pm.name}: published {pm.value:.4f}, reproduced {rep:.4f} ({status} ±{pm.tolerance})"
-        if pm.key in bad_published:
-            line += f"; published number inconsistent: {bad_published[pm.key]}"
-        elif faithful:
-            if pm.expectation == "reproduces" and not within:
-                out.failures.append(f"{pm.name} not reproduced: {rep:.4f} vs {pm.value:.4f} ±{pm.tolerance}")
-            elif pm.expectation == "deviates" and within:
-                out.failures.append(f"{pm.name} was declared to deviate ({pm.reason}) but now reproduces: "
-                                    "reclassify it in the study module")
-        out.lines.append(line)
+        if row["expectation"] == "reproduces" and row["verdict"] == V.NOT_REPRODUCED:
+            out.failures.append(f"{row['label']} not reproduced: {row_text(row)}")
+        elif row["expectation"] == "deviates" and row["verdict"] == V.CONSISTENT:
+            out.failures.append(f"{row['label']} was declared to deviate ({row['reason']}) but is now consistent: "
+                                "reclassify it in the study module")
     return out
+
+
+def row_text(row: dict) -> str:
+    """'label: published 0.84 [0.835, 0.845], reproduced 0.88 [0.80, 0.93] (wilson): inconclusive (...)'."""
+    pub = f"published {row['published']:.4g}"
+    if row.get("published_interval"):
+        pub += " [{:.4g}, {:.4g}]".format(*row["published_interval"])
+    if row.get("reproduced") is None:
+        rep = "not computed"
+    else:
+        rep = f"reproduced {row['reproduced']:.4f}"
+        iv = row.get("interval")
+        if iv:
+            rep += f" [{iv['lo']:.4f}, {iv['hi']:.4f}] ({iv['method']})"
+    detail = f" ({row['detail']})" if row.get("detail") else ""
+    return f"{row['label']}: {pub}, {rep}, tolerance ±{row['tolerance']:g}: {row['verdict']}{detail}"
+
+
+def _same(a, b) -> bool:
+    """Equal up to float noise (intervals recomputed from the 6-decimal probabilities of predictions.csv)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return bool(np.isclose(a, b, rtol=0, atol=1e-6, equal_nan=True))
+    return a == b
 
 
 def check_aggregate(path: Path) -> CheckOutcome:

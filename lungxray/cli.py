@@ -41,6 +41,15 @@ def _check(a: argparse.Namespace) -> int:
     return 1 if n_fail else 0
 
 
+def _rescore(a: argparse.Namespace) -> int:
+    from lungxray.rescore import rescore
+
+    for root in a.runs:
+        for d in rescore(Path(root)):
+            print(f"rescored {d}")
+    return 0
+
+
 def _report(a: argparse.Namespace) -> int:
     from lungxray.report.pdf import write_report
     from lungxray.results import REPORT, load_results
@@ -119,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "study's audit, summaries and run pages (default RUN/suite.pdf)")
     r.add_argument("--out", help="PDF path (default: report.pdf in the run folder)")
     r.set_defaults(fn=_report)
+    rs = sub.add_parser("rescore", help="recompute departures, intervals and verdicts of committed runs from their "
+                        "predictions.csv and the study module as it is now (no retraining); rewrites results.json, "
+                        "report.pdf and aggregate.json")
+    rs.add_argument("runs", nargs="+", help="run folders, or folders holding run folders (e.g. reports)")
+    rs.set_defaults(fn=_rescore)
     au = sub.add_parser("audit", help="recompute every published number that follows from other published numbers, "
                         "recover unstated details from them, and rank the problems by severity")
     au.add_argument("study", nargs="*", help="study ids (default all)")

@@ -27,7 +27,8 @@ from lungxray.errors import ResultsError
 
 log = logging.getLogger(__name__)
 
-SCHEMA = "lungxray.results/1"
+SCHEMA = "lungxray.results/2"  # /2: departures, degenerate, intervals and verdicts of lungxray.verdict
+READABLE_SCHEMAS = ("lungxray.results/1", SCHEMA)  # /1 files are brought to /2 by `lungxray rescore`
 RESULTS, PREDICTIONS, REPORT, MANIFEST = "results.json", "predictions.csv", "report.pdf", "manifest.csv"
 RUN_FILES = (RESULTS, PREDICTIONS, REPORT, MANIFEST, "history.csv", "best.weights.h5", "backup",
              "callback_state.json")
@@ -169,6 +170,17 @@ def read_predictions(path: Path, classes: Sequence[str]) -> tuple[np.ndarray, np
                            "Re-run the study to regenerate it.") from None
 
 
+def read_probabilities(path: Path, classes: Sequence[str]) -> np.ndarray:
+    """The class probabilities of predictions.csv (rows = images, as written: 6 decimals)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        return np.array([[float(r[f"p_{c}"]) for c in classes] for r in rows], dtype=float)
+    except (OSError, KeyError, ValueError, csv.Error) as exc:
+        raise ResultsError(f"{path} has no class probabilities ({type(exc).__name__}: {exc}). "
+                           "Re-run the study to regenerate it.") from None
+
+
 def load_results(path: Path) -> dict[str, Any]:
     """Read and validate a results.json; a clear ResultsError for anything else."""
     path = Path(path)
@@ -181,7 +193,7 @@ def load_results(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResultsError(f"{path} is not readable JSON ({exc}); it may be truncated or not a "
                            "lungxray results file. Re-run the study, or delete the folder.") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") not in READABLE_SCHEMAS:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ResultsError(f"{path} is not a lungxray results file (schema {found!r}, expected {SCHEMA!r}).")
     missing = [k for k in ("study", "experiment", "config", "provenance", "evaluation", "comparison")
@@ -196,12 +208,14 @@ def find_results(root: Path) -> list[Path]:
 
 
 AGGREGATE = "aggregate.json"
-AGGREGATE_SCHEMA = "lungxray.aggregate/1"
+AGGREGATE_SCHEMA = "lungxray.aggregate/2"  # /2: intervals over test images and seeds, verdicts of lungxray.verdict
 
 
 def aggregate(results: Sequence[dict]) -> dict[str, Any]:
-    """Mean ± std over runs that differ only in seed. A published value counts as reproduced when it
-    lies within its tolerance of the band mean ± std: |mean - published| <= tolerance + std."""
+    """Runs that differ only in seed: every metric's values, mean and std, and each published number's verdict
+    by ``lungxray.verdict``'s rule on the interval where one more run lands (test-set and seed spread)."""
+    from lungxray.verdict import Estimate, decide, over_seeds
+
     if not results:
         raise ResultsError("nothing to aggregate")
     keys = [k for k in results[0]["evaluation"]["metrics"] if all(k in r["evaluation"]["metrics"] for r in results)]
@@ -212,22 +226,25 @@ def aggregate(results: Sequence[dict]) -> dict[str, Any]:
                     "values": vals.tolist()}
     faithful = all(r.get("faithful") for r in results)
     rows = []
-    for row in results[0]["comparison"]:
-        st = stats.get(row["key"])
-        new = {k: row[k] for k in ("key", "label", "definition", "source", "published", "tolerance", "expectation",
-                                   "reason")}
-        if st is None:
-            new.update(mean=None, std=None, within_tolerance=False, verdict=row["verdict"])
+    for i, row in enumerate(results[0]["comparison"]):
+        new = {k: row.get(k) for k in ("key", "label", "definition", "source", "published", "published_interval",
+                                        "tolerance", "expectation", "reason")}
+        per_run = [r["comparison"][i] for r in results]
+        ests = [Estimate(**x["interval"]) for x in per_run if x.get("interval")]
+        if len(ests) != len(results):  # a metric without intervals (a log value, an old file): no verdict
+            new.update(mean=None, std=None, interval=None, verdict=row["verdict"], gap_interval=None, detail="",
+                       n_to_decide=None)
         else:
-            within = abs(st["mean"] - row["published"]) <= row["tolerance"] + st["std"] + 1e-12
-            verdict = ("published number inconsistent" if row["verdict"] == "published number inconsistent"
-                       else "reproduced" if faithful and within else "not reproduced" if faithful
-                       else "not comparable (run not faithful)")
-            new.update(mean=st["mean"], std=st["std"], within_tolerance=within, verdict=verdict)
+            est = over_seeds(ests)
+            s = float(np.std([e.value for e in ests], ddof=1)) if len(ests) > 1 else 0.0
+            dec = decide(row["published"], row["tolerance"], est, faithful=faithful,
+                         inconsistent=row["verdict"] == "published number inconsistent", seed_spread=s)
+            new.update(mean=est.value, std=s, interval=est.to_dict(), **dec.to_dict())
         rows.append(new)
     return {"schema": AGGREGATE_SCHEMA, "study": results[0]["study"], "experiment": results[0]["experiment"],
             "n_runs": len(results), "seeds": [r["provenance"]["seed"] for r in results],
             "split_seed": results[0]["provenance"].get("split_seed"), "faithful": faithful,
+            "departures": results[0].get("departures", []),
             "runs": [r["_dir"] for r in results if "_dir" in r], "metrics": stats, "comparison": rows}
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from lungxray.errors import DataError, LungxrayError
-from lungxray.study import Experiment, PublishedMetric, RunConfig, Study
+from lungxray.study import Experiment, RunConfig, Study
 
 log = logging.getLogger("lungxray")
 
@@ -55,7 +55,11 @@ def build_parser(study: Study) -> argparse.ArgumentParser:
     m.add_argument("--seed", type=int, default=42, help="seed for split, initialisation, shuffling, augmentation")
     m.add_argument("--runs", type=int, default=1, metavar="K",
                    help="train K times with seeds SEED..SEED+K-1 on one split (made with SEED); each run is kept "
-                   "in <experiment>/seed-N/ and aggregate.json holds mean ± std and the verdicts")
+                   "in <experiment>/seed-N/ and aggregate.json holds mean ± std, the interval where one more run "
+                   "lands and the verdicts")
+    m.add_argument("--resplit", action="store_true",
+                   help="with --runs K: every run draws its own split (and, with a random subset variant, its own "
+                   "images) from its seed, so the spread over seeds includes which images were used")
     g = p.add_argument_group("bigger machines (off by default: they change the numbers)")
     g.add_argument("--mixed-precision", action="store_true", help="mixed_float16 compute (GPU)")
     g.add_argument("--jit", action="store_true", help="XLA-compile the training step")
@@ -114,6 +118,7 @@ class RunOptions:
     mixed_precision: bool = False
     jit: bool = False
     strategy: str = "none"
+    resplit: bool = False  # with runs > 1: split seed = run seed
 
     @classmethod
     def from_args(cls, a: argparse.Namespace) -> RunOptions:
@@ -121,7 +126,8 @@ class RunOptions:
             raise LungxrayError("--runs must be at least 1")
         return cls(a.data_dir, a.download, a.manifest, a.allow_count_mismatch, a.weights,
                    parse_variants(a.variant), tuple(a.experiment), a.epochs, a.seed, a.out, a.overwrite,
-                   a.smoke, 0 if a.quiet else 2, a.runs, None, a.mixed_precision, a.jit, a.strategy)
+                   a.smoke, 0 if a.quiet else 2, a.runs, None, a.mixed_precision, a.jit, a.strategy,
+                   a.resplit)
 
 
 def main(study: Study, argv: Sequence[str] | None = None) -> int:
@@ -221,7 +227,9 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
 
             dirs = []
             for e in exps:
-                members = [run_experiment(study, e, choices, replace(opts, seed=opts.seed + k, split_seed=opts.seed),
+                members = [run_experiment(study, e, choices,
+                                          replace(opts, seed=opts.seed + k,
+                                                  split_seed=opts.seed + k if opts.resplit else opts.seed),
                                           data, weights, out_parent / e.name / f"seed-{opts.seed + k}")
                            for k in range(opts.runs)]
                 log.info("wrote %s", write_aggregate(out_parent / e.name, members))
@@ -258,22 +266,20 @@ def _check_scan(data: _Data, cfg: RunConfig, opts: RunOptions) -> list[dict]:
     return mism
 
 
-def _unfaithful_reasons(study, exp, cfg, opts, weights, mism, epochs, choices) -> list[str]:
-    r = [f"variant {v.name}={choices[v.name]}: {v.departs[choices[v.name]]}"
-         for v in study.variants if choices.get(v.name) in v.departs]
-    if opts.smoke:
-        r.append("smoke run on generated images" + (f" ({study.smoke.why})" if study.smoke.why else ""))
-    if cfg.model.uses_pretrained and weights != "imagenet":
-        r.append(f"weights {'none (random initialisation)' if weights is None else weights} instead of ImageNet")
-    if mism:
-        r.append("image counts differ from the published dataset (subset or different release)")
-    if epochs != cfg.train.epochs:
-        r.append(f"{epochs} epochs instead of the paper's {cfg.train.epochs}")
-    if opts.manifest:
-        r.append(f"split given by --manifest {opts.manifest}")
-    if opts.mixed_precision:
-        r.append("mixed precision (float16 compute) instead of float32")
-    return r
+def image_sizes(root: Path, records, limit: int = 20) -> list[list[int]]:
+    """The distinct (width, height) of the run's images, read from file headers (Pillow opens lazily)."""
+    from PIL import Image
+
+    found: set[tuple[int, int]] = set()
+    for r in records:
+        try:
+            with Image.open(root / r.path) as im:
+                found.add(im.size)
+        except OSError:
+            continue
+        if len(found) >= limit:
+            break
+    return [list(s) for s in sorted(found)]
 
 
 def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOptions, data: _Data,
@@ -384,13 +390,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     history = fit(trained, inputs.dataset("train", training=True), val_ds, train_cfg,
                   run_dir, epochs, class_weight=cw, verbose=opts.verbose, extra_callbacks=extra)
     ev = evaluate(trained, inputs, "test", cfg, binary)
-    reasons = _unfaithful_reasons(study, exp, cfg, opts, weights, mism, epochs, choices)
-    mets = ev["metrics"]
     best = best_epoch(history, cfg.train.select_best)
-    from lungxray.audit import inconsistent_metrics
-
-    comparison = compare(exp, {**mets, "loss": ev["loss"]}, faithful=not reasons, history=history, epoch=best,
-                         inconsistent=inconsistent_metrics(study, exp.name), compare_as=cfg.compare_as)
     files, y_true, y_pred, proba = (ev.pop(k) for k in ("files", "y_true", "y_pred", "proba"))
     R.write_predictions(run_dir / R.PREDICTIONS, files, y_true, y_pred, proba, cfg.classes)
     extra_evals = {name: extra_evaluation(name, y_pred, inputs, hashes, cfg) for name in cfg.extra_evaluations}
@@ -399,8 +399,10 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         "study": study.id,
         "experiment": exp.name,
         "title": f"{study.title}: {exp.title}",
-        "faithful": not reasons,
-        "unfaithful_reasons": reasons,
+        "faithful": None,  # filled by faithful.score below, with departures and comparison
+        "unfaithful_reasons": [],
+        "departures": [],
+        "degenerate": None,
         "smoke": opts.smoke,
         "variant": choices,
         "variants": [{"name": v.name, "question": v.question, "choice": choices[v.name],
@@ -421,6 +423,8 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
             "skipped_files": [{"file": f, "reason": w} for f, w in data.found.scan.skipped] + unreadable,
             "duplicates_across_splits": dups,
             "manifest": R.MANIFEST,
+            "manifest_given": opts.manifest,
+            "image_sizes": [] if data.synthetic else image_sizes(data.found.root, records),
             "manifest_sha256": manifest_hash(records),
             "counts": split_counts(records),
             "epochs_run": len(next(iter(history.values()), [])),
@@ -439,10 +443,14 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         "best_epoch": best,
         "evaluation": ev,
         "extra_evaluations": extra_evals,
-        "comparison": comparison,
+        "comparison": [],
         "published": published_dict(exp),
         "study_notes": list(study.notes),
     }
+    from lungxray.faithful import score
+
+    # intervals from the probabilities as predictions.csv holds them, so `lungxray check` recomputes them exactly
+    score(result, study, y_true, y_pred, R.read_probabilities(run_dir / R.PREDICTIONS, cfg.classes))
     result["provenance"]["duration_s"] = round(time.time() - t0, 1)
     R.atomic_write_text(run_dir / R.RESULTS, R.dumps(result))
     write_report(result, run_dir / R.REPORT)
@@ -524,47 +532,11 @@ def _subset_note(cfg: RunConfig, data: _Data, mism) -> str:
 def compare(exp: Experiment, mets: dict[str, float], faithful: bool, history: dict | None = None,
             epoch: int | None = None, inconsistent: dict[str, str] | None = None,
             compare_as: Mapping[str, Sequence[str]] | None = None) -> list[dict]:
-    """Published vs reproduced for every published metric (and final-epoch log value) of the experiment.
+    """Published vs reproduced without test-set intervals (point estimates): ``lungxray.verdict``'s rule."""
+    from lungxray.verdict import comparison_rows
 
-    ``compare_as`` maps a published key to reproduced metric keys (the readings of the paper's definition):
-    the first is compared with the published number; the row's ``readings`` holds all of them.
-    """
-    compare_as = compare_as or {}
-    from lungxray.metrics import describe
-
-    rows = []
-    pms = list(exp.published.metrics)
-    for key, val in exp.published.final_epoch.items():
-        pms.append(PublishedMetric(f"history:{key}", val, exp.published.final_epoch_source,
-                                   f"{key} (evaluated epoch)", tolerance=0.1 if "loss" in key else 0.05))
-    for pm in pms:
-        if pm.key.startswith("history:"):
-            h = (history or {}).get(pm.key.split(":", 1)[1])
-            rep = None if not h else float(h[epoch if epoch is not None else -1])
-        else:
-            rep = mets.get(compare_as[pm.key][0] if pm.key in compare_as else pm.key)
-        diff = None if rep is None else rep - pm.value
-        within = diff is not None and abs(diff) <= pm.tolerance + 1e-12
-        inconsistent = inconsistent or {}
-        if pm.key in inconsistent:
-            verdict = "published number inconsistent"
-        elif rep is None:
-            verdict = "not run"
-        elif not faithful:
-            verdict = "not comparable (run not faithful)"
-        else:
-            verdict = "reproduced" if within else "not reproduced"
-        definition = ("training-log value of the evaluated epoch" if pm.key.startswith("history:")
-                      else describe(compare_as[pm.key][0] if pm.key in compare_as else pm.key))
-        rows.append({"key": pm.key, "label": pm.name, "definition": definition, "source": pm.source,
-                     "published": pm.value, "reproduced": rep, "difference": diff, "tolerance": pm.tolerance,
-                     "within_tolerance": within, "expectation": pm.expectation,
-                     "reason": pm.reason or inconsistent.get(pm.key, ""),
-                     "verdict": verdict})
-        if pm.key in compare_as:
-            rows[-1]["compared_with"] = compare_as[pm.key][0]
-            rows[-1]["readings"] = {k: mets.get(k) for k in compare_as[pm.key]}
-    return rows
+    return comparison_rows(exp, mets, {}, faithful=faithful, history=history, epoch=epoch,
+                           inconsistent=inconsistent, compare_as=compare_as)
 
 
 def published_dict(exp: Experiment) -> dict:

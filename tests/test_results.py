@@ -54,19 +54,25 @@ def test_check_and_report_exit_nonzero_without_traceback(tmp_path, capsys):
     assert "not readable JSON" in capsys.readouterr().err
 
 
-def _fake(acc, seed, faithful=True):
+def _fake(acc, seed, faithful=True, se=0.01, n=1000):
+    iv = {"value": acc, "lo": acc - 1.96 * se, "hi": acc + 1.96 * se, "se": se, "method": "wilson", "n": n}
     return {"study": "s", "experiment": "e", "faithful": faithful, "provenance": {"seed": seed, "split_seed": 1},
             "evaluation": {"metrics": {"accuracy": acc}},
             "comparison": [{"key": "accuracy", "label": "Accuracy", "definition": "", "source": "T", "published": 0.9,
-                            "tolerance": 0.02, "expectation": "reproduces", "reason": "", "verdict": "x"}]}
+                            "published_interval": [0.895, 0.905], "tolerance": 0.02, "expectation": "reproduces",
+                            "reason": "", "verdict": "x", "interval": iv}]}
 
 
-def test_aggregate_uses_mean_and_spread():
+def test_aggregate_widens_the_test_interval_by_the_spread_over_seeds():
     agg = R.aggregate([_fake(0.87, 1), _fake(0.89, 2), _fake(0.85, 3)])
     st = agg["metrics"]["accuracy"]
     assert abs(st["mean"] - 0.87) < 1e-12 and abs(st["std"] - 0.02) < 1e-12
     (row,) = agg["comparison"]
-    assert row["within_tolerance"] and row["verdict"] == "reproduced"  # |0.87 - 0.90| <= 0.02 + 0.02
-    tight = R.aggregate([_fake(0.85, 1), _fake(0.85, 2)])
+    half = 1.959963984540054 * (0.01 ** 2 + 0.02 ** 2) ** 0.5  # test-set se and seed std combined
+    assert abs(row["interval"]["hi"] - (0.87 + half)) < 1e-9 and row["interval"]["method"] == "seeds"
+    assert row["verdict"] == "inconclusive"  # 0.87 ± 0.044 holds both 0.90 and a gap of 0.02
+    tight = R.aggregate([_fake(0.85, 1, se=0.001), _fake(0.85, 2, se=0.001)])
     assert tight["comparison"][0]["verdict"] == "not reproduced"
+    close = R.aggregate([_fake(0.90, 1, se=0.002), _fake(0.901, 2, se=0.002)])
+    assert close["comparison"][0]["verdict"] == "consistent"
     assert R.aggregate([_fake(0.9, 1, False)])["comparison"][0]["verdict"].startswith("not comparable")

@@ -33,6 +33,7 @@ class DatasetSpec:
     expected_split_counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     root_names: tuple[str, ...] = ()  # folder names a download may wrap the root in
     notes: tuple[str, ...] = ()
+    native_size: tuple[int, int] | None = None  # (width, height) of every image of the release; None: sizes vary
 
     @property
     def total(self) -> int:
@@ -88,6 +89,7 @@ register(DatasetSpec(
     ),
     expected_counts={"COVID": 3616, "Lung_Opacity": 6012, "Normal": 10192, "Viral Pneumonia": 1345},
     root_names=("COVID-19_Radiography_Dataset", "COVID-19 Radiography Database"),
+    native_size=(299, 299),
     notes=(
         "Images are 299x299 grey PNG named <class>-N.png; masks/ and <class>.metadata.xlsx are ignored.",
         "Some downloads nest COVID-19_Radiography_Dataset/ twice; the root is found either way.",
@@ -131,6 +133,7 @@ register(DatasetSpec(
     layouts=(CsvLabels("Data_Entry_2017.csv + images/ or images_0NN/images/", "Data_Entry_2017.csv",
                        ("images/*", "images_*/images/*"), "Image Index", _nih_label, "Patient ID"),),
     expected_counts={"normal": 60361, "abnormal": 51759},
+    native_size=(1024, 1024),
     notes=("112,120 frontal X-rays of 30,805 patients; split by Patient ID to avoid leakage.",),
 ))
 

@@ -21,7 +21,8 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from lungxray.results import atomic_write_bytes  # noqa: E402
 
 A4 = (8.27, 11.69)
-VERDICT_COLOURS = {"reproduced": "#2e7d32", "not reproduced": "#c62828", "published number inconsistent": "#ef6c00"}
+VERDICT_COLOURS = {"consistent": "#2e7d32", "reproduced": "#2e7d32", "not reproduced": "#c62828",
+                   "inconclusive": "#6d4c41", "published number inconsistent": "#ef6c00"}
 SHORT_VERDICTS = {"not comparable (run not faithful)": "n/c: unfaithful",
                   "published number inconsistent": "pub. inconsistent"}
 WARN = "#c62828"
@@ -38,17 +39,22 @@ def _fmt(v: Any, nd: int = 4) -> str:
 def banners(res: dict) -> list[str]:
     """Warnings shown in red at the top of the first page (and of the suite report)."""
     out = []
-    if res.get("smoke"):
-        out.append("SMOKE RUN on generated images: checks the pipeline, says nothing about the paper.")
-    prov = res["provenance"]
-    if prov.get("weights") == "none" and not prov.get("weights_description", "").startswith("not applicable"):
-        out.append("WEIGHTS = NONE: trained from random initialisation, not the paper's ImageNet weights.")
-    if prov.get("count_mismatch_allowed"):
-        out.append("DATA COUNTS DIFFER from the published dataset (run with --allow-count-mismatch).")
-    if not res.get("faithful", False):
-        out.append("NOT A FAITHFUL REPRODUCTION: numbers below cannot confirm or refute the paper "
-                   "(reasons under 'faithful').")
+    if res.get("degenerate"):
+        out.append(res["degenerate"]["banner"].upper()[:1] + res["degenerate"]["banner"][1:] + ".")
+    deps = res.get("departures", [])
+    serious = [d for d in deps if d["severity"] != "minor"]
+    if serious:
+        out.append("NOT A FAITHFUL REPRODUCTION: numbers below cannot confirm or refute the paper. "
+                   + " ".join(f"[{d['severity']} {d['kind']}] {d['text']}." for d in serious))
+    elif deps:
+        out.append("FAITHFUL WITH STATED DEPARTURES (all minor), so the verdicts are real: "
+                   + " ".join(f"[{d['kind']}] {d['text']}." for d in deps))
     return out
+
+
+def _interval(row: dict) -> str:
+    iv = row.get("interval")
+    return "-" if not iv else f"[{iv['lo']:.3f}, {iv['hi']:.3f}]"
 
 
 def _page(title: str):
@@ -84,7 +90,8 @@ def provenance_page(res: dict) -> plt.Figure:
     y -= 0.025
     y = _text_block(fig, y, [
         ("study / experiment", f"{res['study']} / {res['experiment']}"),
-        ("faithful", "yes" if res.get("faithful") else "no: " + "; ".join(res.get("unfaithful_reasons", []))),
+        ("faithful", ("yes" if not res.get("departures") else "yes, with minor departures (see the banner)")
+         if res.get("faithful") else "no: " + "; ".join(res.get("unfaithful_reasons", []))),
         ("weights", p["weights_description"]),
         ("seed", p["seed"]),
         ("op determinism", "on" if p.get("op_determinism") else "off"),
@@ -129,12 +136,12 @@ def comparison_pages(res: dict) -> list[plt.Figure]:
             ax.text(0, 1, "This experiment has no published metrics.", va="top")
             figs.append(fig)
             break
-        cells = [[textwrap.shorten(r["label"], 44), textwrap.shorten(r["source"], 30), _fmt(r["published"]),
-                  _fmt(r["reproduced"]), _fmt(r["difference"], 4) if r["difference"] is not None else "-",
-                  f"±{r['tolerance']:.3f}", SHORT_VERDICTS.get(r["verdict"], r["verdict"])] for r in chunk]
-        table = ax.table(cellText=cells, colLabels=["metric", "source", "published", "reproduced", "diff",
+        cells = [[textwrap.shorten(r["label"], 40), textwrap.shorten(r["source"], 26), _fmt(r["published"]),
+                  _fmt(r["reproduced"]), _interval(r), f"±{r['tolerance']:.3f}",
+                  SHORT_VERDICTS.get(r["verdict"], r["verdict"])] for r in chunk]
+        table = ax.table(cellText=cells, colLabels=["metric", "source", "published", "reproduced", "95% interval",
                                                     "tolerance", "verdict"],
-                         colWidths=[0.30, 0.22, 0.09, 0.09, 0.08, 0.08, 0.14], loc="upper center", cellLoc="left")
+                         colWidths=[0.26, 0.18, 0.08, 0.08, 0.14, 0.08, 0.18], loc="upper center", cellLoc="left")
         table.auto_set_font_size(False)
         table.set_fontsize(6.5)
         table.scale(1, 1.35)
@@ -147,6 +154,10 @@ def comparison_pages(res: dict) -> list[plt.Figure]:
             defs = [(r["label"], r["definition"]) for r in rows if "[" not in r["key"]]
             txt = "\n".join(textwrap.shorten(f"{lab}: {d}", 160) for lab, d in defs)
             txt += ("\nPer-class rows: one-vs-rest precision, recall, F1 and accuracy of that class."
+                    "\n95% interval: Wilson for proportions, a seeded bootstrap over test images otherwise. Verdicts"
+                    " (lungxray.verdict): consistent = every difference the intervals allow is within the tolerance;"
+                    "\ninconclusive = both a match and a gap of the tolerance fit; not reproduced = the intervals are"
+                    " apart and the gap may reach the tolerance."
                     "\nn/c: not comparable, because the run is not faithful to the paper (see page 1)."
                     "\npub. inconsistent: the paper's own numbers disagree (python -m lungxray audit).")
             txt += "".join(_readings_line(r) for r in rows if r.get("readings"))

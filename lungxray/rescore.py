@@ -1,0 +1,68 @@
+"""``lungxray rescore``: bring committed runs up to date without retraining.
+
+A run's departures, intervals and verdicts follow from its recorded facts, its predictions.csv and
+the study module (``lungxray.faithful.score``). When the study module changes (a published number
+entered, a tolerance declared) or results.json has an older schema, ``rescore`` recomputes them,
+rewrites results.json and report.pdf, and rebuilds the aggregate of a ``--runs`` set. The model,
+its predictions and every training fact stay as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from lungxray import results as R
+from lungxray.study import get_study
+
+log = logging.getLogger("lungxray")
+
+
+def _legacy_facts(res: dict, run_dir: Path) -> None:
+    """Facts schema /1 did not record, recovered from the run's own files (and the data, where it still is)."""
+    prov = res["provenance"]
+    if "manifest_given" not in prov:  # /1 recorded the command line only
+        argv = prov.get("command", "").split()
+        prov["manifest_given"] = argv[argv.index("--manifest") + 1] if "--manifest" in argv[:-1] else None
+    if "image_sizes" not in prov and not res.get("smoke"):
+        from lungxray.data.splits import read_manifest
+        from lungxray.runner import image_sizes
+
+        root = Path(prov.get("data_root", ""))
+        if root.is_dir() and (run_dir / R.MANIFEST).is_file():
+            prov["image_sizes"] = image_sizes(root, read_manifest(run_dir / R.MANIFEST))
+        else:
+            log.warning("%s: image sizes not recorded and the data is not at %s: not checked", run_dir, root)
+
+
+def rescore_run(run_dir: Path) -> Path:
+    from lungxray.faithful import score
+    from lungxray.report.pdf import write_report
+
+    res = R.load_results(run_dir)
+    classes = res["evaluation"]["classes"]
+    y_true, y_pred = R.read_predictions(run_dir / R.PREDICTIONS, classes)
+    _legacy_facts(res, run_dir)
+    res.setdefault("departures", [])
+    res.setdefault("degenerate", None)
+    res["schema"] = R.SCHEMA
+    score(res, get_study(res["study"]), y_true, y_pred, R.read_probabilities(run_dir / R.PREDICTIONS, classes))
+    R.atomic_write_text(run_dir / R.RESULTS, R.dumps(res))
+    write_report(res, run_dir / R.REPORT)
+    return run_dir
+
+
+def rescore(root: Path) -> list[Path]:
+    """Every run under ``root`` (a run folder or a folder of them), then every aggregate beside them."""
+    root = Path(root)
+    runs = [p.parent for p in R.find_results(root)]
+    for d in runs:
+        rescore_run(d)
+        log.info("rescored %s", d)
+    for agg in sorted(root.rglob(R.AGGREGATE)):
+        import json
+
+        members = [agg.parent / d for d in json.loads(agg.read_text())["runs"]]
+        R.write_aggregate(agg.parent, members)
+        log.info("rescored %s", agg)
+    return runs

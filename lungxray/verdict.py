@@ -1,0 +1,257 @@
+"""The one verdict rule: a published number against a reproduced interval.
+
+Every comparison in the package (``runner.compare`` after a run, ``results.aggregate`` over seeds,
+``lungxray check``) goes through :func:`decide`. The rule, checkable by hand:
+
+1. The published value ``p`` stands for the interval ``p ± r``, ``r`` half a unit of its last
+   printed digit (0.93 -> [0.925, 0.935]).
+2. The reproduced value ``x`` carries a 95% interval ``[lo, hi]`` over the test images: Wilson's
+   interval for proportions (accuracy, a class's recall, precision or one-vs-rest accuracy,
+   specificity), a seeded percentile bootstrap over test images for everything else (F1,
+   macro and weighted averages, mean one-vs-rest accuracy, loss). Over K seeds the interval is
+   ``mean ± 1.96 * sqrt(se_test^2 + s^2)``: ``se_test`` the mean test-set standard error of one
+   run, ``s`` the standard deviation over seeds; it is where one more run of the pipeline lands.
+3. The gap interval is ``G = [lo - (p + r), hi - (p - r)]``: every difference reproduced minus
+   published that the two intervals allow. With the tolerance ``t`` declared before any run (the
+   smallest gap that matters):
+   - **consistent**: ``G`` lies inside ``(-t, t)``: any difference is smaller than what matters;
+   - **inconclusive**: ``G`` holds 0 and reaches ``±t``: both a match and a gap that matters fit;
+     the record says how many test images (or, when seeds dominate, nothing) would decide;
+   - **not reproduced**: ``G`` excludes 0 and reaches ``±t``: the numbers differ.
+4. Before all of this: a published number the audit finds inconsistent gets
+   ``published number inconsistent``; a run with a departure from the paper that is not minor
+   gets ``not comparable (run not faithful)``; a metric the run did not compute, ``not run``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+Z95 = 1.959963984540054
+LEVEL = 0.95
+N_RESAMPLES = 1000
+SEED = 0
+
+CONSISTENT, NOT_REPRODUCED, INCONCLUSIVE = "consistent", "not reproduced", "inconclusive"
+INCONSISTENT, NOT_FAITHFUL, NOT_RUN = "published number inconsistent", "not comparable (run not faithful)", "not run"
+VERDICTS = (CONSISTENT, INCONCLUSIVE, NOT_REPRODUCED, INCONSISTENT, NOT_FAITHFUL, NOT_RUN)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A reproduced value with its 95% interval and standard error, and how they were obtained."""
+
+    value: float
+    lo: float
+    hi: float
+    se: float
+    method: str  # "wilson", "bootstrap", "seeds" (K runs), or "none"
+    n: int  # test images behind it (per run)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: str
+    gap: tuple[float, float] | None = None  # G: reproduced minus published, every difference the intervals allow
+    detail: str = ""
+    n_to_decide: int | None = None  # test images that would make an inconclusive comparison decide
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "gap_interval": list(self.gap) if self.gap else None,
+                "detail": self.detail, "n_to_decide": self.n_to_decide}
+
+
+# --- intervals ------------------------------------------------------------------------------------
+
+def _wilson(k: int, n: int, value: float) -> Estimate:
+    from scipy.stats import binomtest
+
+    if n == 0:
+        return Estimate(value, math.nan, math.nan, math.nan, "none", 0)
+    ci = binomtest(int(k), int(n)).proportion_ci(LEVEL, method="wilson")
+    return Estimate(value, float(ci.low), float(ci.high), (ci.high - ci.low) / (2 * Z95), "wilson", int(n))
+
+
+def _proportion(key: str, cm: np.ndarray, classes: Sequence[str], positive: int | None) -> tuple[int, int] | None:
+    """(successes, trials) when ``key`` is a proportion of test images; None otherwise."""
+    tp = np.diag(cm)
+    idx = {c: i for i, c in enumerate(classes)}
+    total = int(cm.sum())
+    if key == "accuracy":
+        return int(tp.sum()), total
+    if positive is not None and key in ("precision", "recall", "specificity"):
+        i = positive if key != "specificity" else 1 - positive
+        return (int(tp[i]), int(cm[:, i].sum())) if key == "precision" else (int(tp[i]), int(cm[i].sum()))
+    if "[" in key:
+        name, cls = key[:-1].split("[", 1)
+        if cls not in idx:
+            return None
+        i = idx[cls]
+        if name == "recall":
+            return int(tp[i]), int(cm[i].sum())
+        if name == "precision":
+            return int(tp[i]), int(cm[:, i].sum())
+        if name == "ovr_accuracy":
+            fp, fn = int(cm[:, i].sum() - tp[i]), int(cm[i].sum() - tp[i])
+            return total - fp - fn, total
+    return None
+
+
+def intervals(keys: Sequence[str], y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str],
+              positive: int | None = None, proba: np.ndarray | None = None, batch_size: int | None = None,
+              values: Mapping[str, float] | None = None) -> dict[str, Estimate]:
+    """95% intervals over the test images for the metrics ``keys`` (those lungxray.metrics computes,
+    plus ``loss`` when ``proba`` is given). Proportions: Wilson; the rest: scipy's percentile bootstrap,
+    resampling test images with a fixed seed, so the same predictions give the same interval."""
+    from scipy.stats import bootstrap
+
+    from lungxray import metrics as M
+
+    y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
+    n = len(y_true)
+    if n == 0:
+        return {}
+    mets = dict(values) if values is not None else M.compute(y_true, y_pred, classes, positive, batch_size)
+    if proba is not None:
+        mets.setdefault("loss", M.cross_entropy(y_true, proba))
+    cm = M.confusion(y_true, y_pred, len(classes))
+    out: dict[str, Estimate] = {}
+    boot = []
+    for k in keys:
+        if k not in mets or mets[k] is None or (isinstance(mets[k], float) and math.isnan(mets[k])):
+            continue
+        prop = _proportion(k, cm, classes, positive)
+        if prop is not None:
+            out[k] = _wilson(prop[0], prop[1], float(mets[k]))
+        elif k != "loss" or proba is not None:
+            boot.append(k)
+    if boot:
+        def stat(idx):
+            idx = np.asarray(idx, dtype=int)
+            m = M.compute(y_true[idx], y_pred[idx], classes, positive, batch_size)
+            if "loss" in boot:
+                m["loss"] = M.cross_entropy(y_true[idx], proba[idx])
+            return np.array([m[k] for k in boot])
+
+        res = bootstrap((np.arange(n),), stat, vectorized=False, n_resamples=N_RESAMPLES, confidence_level=LEVEL,
+                        method="percentile", random_state=np.random.default_rng(SEED))
+        lo, hi = np.atleast_1d(res.confidence_interval.low), np.atleast_1d(res.confidence_interval.high)
+        se = np.atleast_1d(res.standard_error)
+        for i, k in enumerate(boot):
+            out[k] = Estimate(float(mets[k]), float(lo[i]), float(hi[i]), float(se[i]), "bootstrap", n)
+    return out
+
+
+def over_seeds(per_run: Sequence[Estimate]) -> Estimate:
+    """K runs that differ only in seed: where one more run lands (see the module docstring, rule 2)."""
+    vals = np.array([e.value for e in per_run], dtype=float)
+    se_test = float(np.mean([e.se for e in per_run]))
+    s = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
+    h = Z95 * math.sqrt(se_test ** 2 + s ** 2)
+    mean = float(vals.mean())
+    return Estimate(mean, mean - h, mean + h, h / Z95, "seeds", per_run[0].n)
+
+
+# --- the rule -------------------------------------------------------------------------------------
+
+def published_interval(value: float) -> tuple[float, float]:
+    from lungxray.audit import rounding
+
+    r = rounding(value)
+    return value - r, value + r
+
+
+def decide(published: float, tolerance: float, est: Estimate | None, *, faithful: bool = True,
+           inconsistent: bool = False, seed_spread: float = 0.0) -> Decision:
+    """The verdict of one published number (module docstring, rules 1-4)."""
+    if inconsistent:
+        return Decision(INCONSISTENT, detail="the audit finds the published number inconsistent with the paper's "
+                        "other numbers")
+    if est is None or math.isnan(est.value):
+        return Decision(NOT_RUN)
+    if not faithful:
+        return Decision(NOT_FAITHFUL)
+    if math.isnan(est.lo):
+        lo = hi = est.value
+    else:
+        lo, hi = est.lo, est.hi
+    p_lo, p_hi = published_interval(published)
+    gap = (lo - p_hi, hi - p_lo)
+    t = tolerance
+    if -t < gap[0] and gap[1] < t:
+        return Decision(CONSISTENT, gap, f"every difference the intervals allow is within ±{t:g}")
+    if gap[0] <= 0 <= gap[1]:
+        half = (gap[1] - gap[0]) / 2
+        n_needed = None
+        # the test-set part of the width shrinks as 1/sqrt(n); the seed spread does not
+        test_half = math.sqrt(max(half ** 2 - (Z95 * seed_spread) ** 2, 0.0))
+        room = (t / 2) ** 2 - (Z95 * seed_spread) ** 2
+        if est.n and test_half > 0 and room > 0:
+            n_needed = math.ceil(est.n * test_half ** 2 / room)
+        how = (f"a test set of about {n_needed:,} images would decide" if n_needed
+               else "more test images alone would not decide (the spread over seeds is too wide)")
+        return Decision(INCONCLUSIVE, gap, f"both a match and a gap of ±{t:g} fit; {how}", n_needed)
+    side = "above" if gap[0] > 0 else "below"
+    return Decision(NOT_REPRODUCED, gap, f"reproduced {side} the published value by {min(map(abs, gap)):.4f} "
+                    f"to {max(map(abs, gap)):.4f}")
+
+
+def rank(verdict: str) -> int:
+    return VERDICTS.index(verdict) if verdict in VERDICTS else len(VERDICTS)
+
+
+# --- comparison rows --------------------------------------------------------------------------------
+
+def comparison_rows(exp, mets: Mapping[str, float], estimates: Mapping[str, Estimate], *, faithful: bool,
+                    history: Mapping[str, Sequence[float]] | None = None, epoch: int | None = None,
+                    inconsistent: Mapping[str, str] | None = None,
+                    compare_as: Mapping[str, Sequence[str]] | None = None) -> list[dict]:
+    """One row per published metric (and final-epoch log value) of an experiment, each with the published
+    interval, the reproduced interval and the verdict of :func:`decide`.
+
+    ``compare_as`` maps a published key to reproduced metric keys (the readings of the paper's definition):
+    the first is compared with the published number; the row's ``readings`` holds all of them.
+    """
+    from lungxray.metrics import describe
+    from lungxray.study import PublishedMetric
+
+    compare_as, inconsistent = compare_as or {}, inconsistent or {}
+    pms = list(exp.published.metrics)
+    for key, val in exp.published.final_epoch.items():
+        pms.append(PublishedMetric(f"history:{key}", val, exp.published.final_epoch_source,
+                                   f"{key} (evaluated epoch)", tolerance=0.1 if "loss" in key else 0.05))
+    rows = []
+    for pm in pms:
+        compared = compare_as[pm.key][0] if pm.key in compare_as else pm.key
+        est = None
+        if pm.key.startswith("history:"):
+            h = (history or {}).get(pm.key.split(":", 1)[1])
+            rep = None if not h else float(h[epoch if epoch is not None else -1])
+            if rep is not None:
+                est = Estimate(rep, math.nan, math.nan, math.nan, "none", 0)  # a logged value: no interval
+        else:
+            rep = mets.get(compared)
+            if rep is not None:
+                est = estimates.get(compared) or Estimate(float(rep), math.nan, math.nan, math.nan, "none", 0)
+        dec = decide(pm.value, pm.tolerance, est, faithful=faithful, inconsistent=pm.key in inconsistent)
+        p_lo, p_hi = published_interval(pm.value)
+        row = {"key": pm.key, "label": pm.name,
+               "definition": ("training-log value of the evaluated epoch" if pm.key.startswith("history:")
+                              else describe(compared)),
+               "source": pm.source, "published": pm.value, "published_interval": [p_lo, p_hi],
+               "reproduced": rep, "interval": None if est is None or math.isnan(est.lo) else est.to_dict(),
+               "difference": None if rep is None else rep - pm.value, "tolerance": pm.tolerance,
+               "expectation": pm.expectation, "reason": pm.reason or inconsistent.get(pm.key, ""),
+               **dec.to_dict()}
+        if pm.key in compare_as:
+            row["compared_with"] = compared
+            row["readings"] = {k: mets.get(k) for k in compare_as[pm.key]}
+        rows.append(row)
+    return rows

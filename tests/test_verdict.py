@@ -1,0 +1,99 @@
+"""The verdict rule and faithfulness by component, on hand-made cases (lungxray.verdict, lungxray.faithful)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lungxray import verdict as V
+from lungxray.faithful import degenerate, departures, is_faithful
+from lungxray.study import load_studies
+
+
+def est(value, lo, hi, n=100):
+    return V.Estimate(value, lo, hi, (hi - lo) / (2 * V.Z95), "wilson", n)
+
+
+def test_consistent_when_every_allowed_difference_is_within_the_tolerance():
+    d = V.decide(0.90, 0.02, est(0.901, 0.895, 0.907, n=10_000))
+    assert d.verdict == V.CONSISTENT and -0.02 < d.gap[0] < d.gap[1] < 0.02
+    # apart from the published interval, but by less than the tolerance: still consistent
+    assert V.decide(0.91, 0.02, est(0.900, 0.898, 0.902, n=100_000)).verdict == V.CONSISTENT
+
+
+def test_inconclusive_names_the_test_set_that_would_decide():
+    d = V.decide(0.84, 0.05, est(0.88, 0.80, 0.93, n=100))  # the issue's 100-image example
+    assert d.verdict == V.INCONCLUSIVE and d.gap[0] <= 0 <= d.gap[1]
+    assert d.n_to_decide and d.n_to_decide > 100 and f"{d.n_to_decide:,} images" in d.detail
+    wide_seeds = V.decide(0.84, 0.05, est(0.88, 0.70, 1.0), seed_spread=0.05)
+    assert wide_seeds.verdict == V.INCONCLUSIVE and wide_seeds.n_to_decide is None and "seeds" in wide_seeds.detail
+
+
+def test_not_reproduced_when_the_intervals_are_apart():
+    d = V.decide(0.95, 0.05, est(0.88, 0.80, 0.93))
+    assert d.verdict == V.NOT_REPRODUCED and d.gap[1] < 0 and "below" in d.detail
+
+
+def test_inconsistent_unfaithful_and_not_run_come_first():
+    e = est(0.9, 0.85, 0.95)
+    assert V.decide(0.9, 0.05, e, inconsistent=True).verdict == V.INCONSISTENT
+    assert V.decide(0.9, 0.05, e, faithful=False).verdict == V.NOT_FAITHFUL
+    assert V.decide(0.9, 0.05, None).verdict == V.NOT_RUN
+
+
+def test_published_interval_is_the_printed_rounding():
+    assert V.published_interval(0.93) == pytest.approx((0.925, 0.935))
+    assert V.published_interval(0.9942) == pytest.approx((0.99415, 0.99425))
+
+
+def test_intervals_wilson_for_proportions_bootstrap_otherwise_and_seeded():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    p = np.where(rng.random(200) < 0.8, y, 1 - y)
+    a = V.intervals(["accuracy", "recall", "f1", "macro_f1"], y, p, ["n", "p"], positive=1)
+    b = V.intervals(["accuracy", "recall", "f1", "macro_f1"], y, p, ["n", "p"], positive=1)
+    assert a == b  # same predictions, same intervals
+    assert a["accuracy"].method == "wilson" and a["recall"].method == "wilson"
+    assert a["f1"].method == "bootstrap" and a["macro_f1"].method == "bootstrap"
+    k = int((y == p).sum())
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, 200).proportion_ci(0.95, method="wilson")
+    assert a["accuracy"].lo == pytest.approx(ci.low) and a["accuracy"].hi == pytest.approx(ci.high)
+    for e in a.values():
+        assert e.lo <= e.value <= e.hi
+
+
+def test_over_seeds_combines_test_and_seed_spread():
+    runs = [V.Estimate(v, v - 0.02, v + 0.02, 0.01, "wilson", 100) for v in (0.80, 0.84, 0.88)]
+    e = V.over_seeds(runs)
+    assert e.value == pytest.approx(0.84)
+    assert e.hi - e.value == pytest.approx(V.Z95 * math.sqrt(0.01 ** 2 + 0.04 ** 2))
+
+
+def _res(**prov):
+    base = {"weights": "not applicable", "dataset": "covid19-radiography", "epochs_requested": 15,
+            "count_mismatches": [], "mixed_precision": "float32"}
+    return {"experiment": "lstm", "smoke": False, "variant": {}, "provenance": {**base, **prov},
+            "config": {"per_class_limit": 500, "image": {"size": 224}, "train": {"epochs": 15}}}
+
+
+def test_departures_by_component_decide_faithfulness():
+    st = load_studies()["uly2023"]
+    mism = [{"label": "COVID", "found": 600, "expected": 3616}, {"label": "Normal", "found": 600, "expected": 10192}]
+    deps = departures(_res(count_mismatches=mism, image_sizes=[[224, 224]]), st)
+    assert {d["severity"] for d in deps} == {"minor"} and is_faithful(deps)  # the LSTM: no pretrained part
+    assert any("299x299" in d["text"] for d in deps)
+    small = departures(_res(count_mismatches=mism, image_sizes=[[64, 64]]), st)
+    assert not is_faithful(small) and any(d["severity"] == "major" and "downscaled" in d["text"] for d in small)
+    few = departures(_res(count_mismatches=[{"label": "COVID", "found": 300, "expected": 3616}]), st)
+    assert not is_faithful(few)
+    w = departures({**_res(weights="none"), "experiment": "resnet50_lstm"}, st)
+    assert w[0]["severity"] == "critical" and w[0]["kind"] == "weights"
+    assert not is_faithful(departures(_res(epochs_requested=2), st))
+
+
+def test_degenerate_models_are_flagged():
+    assert degenerate([[50, 0], [50, 0]], None)["classes_predicted"] == 1
+    assert "ln(2)" in degenerate([[30, 20], [20, 30]], {"loss": [0.6931, 0.6932]})["banner"]
+    assert degenerate([[40, 10], [5, 45]], {"loss": [0.6, 0.4]}) is None
