@@ -142,6 +142,40 @@ def check_aggregate(path: Path) -> CheckOutcome:
     return out
 
 
+def compare_verdicts(new: Path, committed: Path) -> CheckOutcome:
+    """A shorter rerun of a committed ``--runs`` set (fewer seeds: a wider interval) against its verdicts.
+
+    Each published number's verdict in the rerun's aggregate.json must not contradict the committed one:
+    a decisive rerun verdict (consistent or not reproduced) must equal the committed verdict;
+    ``inconclusive`` passes (fewer seeds can only widen the interval) and is printed."""
+    import json
+
+    def load(p: Path) -> dict:
+        p = Path(p)
+        return json.loads((p / R.AGGREGATE if p.is_dir() else p).read_text())
+
+    out = CheckOutcome(Path(new))
+    try:
+        fresh, ref = load(new), load(committed)
+    except (OSError, ValueError) as exc:
+        out.failures.append(f"unreadable aggregate: {exc}")
+        return out
+    ref_rows = {r["key"]: r for r in ref["comparison"]}
+    out.lines.append(f"{fresh['n_runs']} runs against the committed {ref['n_runs']}")
+    for row in fresh["comparison"]:
+        old = ref_rows.get(row["key"])
+        if old is None:
+            continue
+        iv = row.get("interval")
+        shown = f"[{iv['lo']:.4f}, {iv['hi']:.4f}]" if iv else "-"
+        out.lines.append(f"  {row['label']}: published {row['published']:g}, rerun {shown}: {row['verdict']} "
+                         f"(committed: {old['verdict']})")
+        if row["verdict"] in (V.CONSISTENT, V.NOT_REPRODUCED) and row["verdict"] != old["verdict"]:
+            out.failures.append(f"{row['label']}: the rerun says {row['verdict']}, the committed run set "
+                                f"{old['verdict']} ({row['detail']})")
+    return out
+
+
 def check_all(root: Path) -> list[CheckOutcome]:
     paths = R.find_results(root)
     if not paths:

@@ -23,10 +23,13 @@ def _verify(a: argparse.Namespace) -> int:
 
 
 def _check(a: argparse.Namespace) -> int:
-    from lungxray.check import check_all, compare_to_reference
+    from lungxray.check import check_all, compare_to_reference, compare_verdicts
 
     if a.reference:
         outcomes = [compare_to_reference(Path(a.reports), Path(a.reference), a.tolerance)]
+        a.verbose = True
+    elif a.verdicts_of:
+        outcomes = [compare_verdicts(Path(a.reports), Path(a.verdicts_of))]
         a.verbose = True
     else:
         outcomes = check_all(Path(a.reports))
@@ -118,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compare the run folder given as REPORTS with this reference run of the same configuration")
     c.add_argument("--tolerance", type=float, default=0.02,
                    help="with --reference: largest allowed difference of any metric (default 0.02)")
+    c.add_argument("--verdicts-of", metavar="RUN_SET",
+                   help="REPORTS is a shorter rerun (an experiment folder with aggregate.json) of this committed "
+                   "--runs set: fail where a decisive verdict (consistent / not reproduced) contradicts it")
     c.set_defaults(fn=_check)
     r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json, or with --summary "
                        "the side-by-side summary.pdf of a folder of run folders")

@@ -97,3 +97,24 @@ def test_degenerate_models_are_flagged():
     assert degenerate([[50, 0], [50, 0]], None)["classes_predicted"] == 1
     assert "ln(2)" in degenerate([[30, 20], [20, 30]], {"loss": [0.6931, 0.6932]})["banner"]
     assert degenerate([[40, 10], [5, 45]], {"loss": [0.6, 0.4]}) is None
+
+
+def _agg(tmp, name, verdict, lo, hi):
+    import json
+
+    d = tmp / name
+    d.mkdir()
+    row = {"key": "accuracy", "label": "Accuracy", "published": 0.84, "verdict": verdict, "detail": "",
+           "interval": {"value": (lo + hi) / 2, "lo": lo, "hi": hi, "se": 0.0, "method": "seeds", "n": 100}}
+    (d / "aggregate.json").write_text(json.dumps({"n_runs": 3, "comparison": [row]}))
+    return d
+
+
+def test_a_shorter_rerun_may_widen_but_not_contradict_the_committed_verdict(tmp_path):
+    from lungxray.check import compare_verdicts
+
+    ref = _agg(tmp_path, "ref", V.CONSISTENT, 0.83, 0.87)
+    assert not compare_verdicts(_agg(tmp_path, "a", V.INCONCLUSIVE, 0.75, 0.95), ref).failures
+    assert not compare_verdicts(_agg(tmp_path, "b", V.CONSISTENT, 0.82, 0.86), ref).failures
+    bad = compare_verdicts(_agg(tmp_path, "c", V.NOT_REPRODUCED, 0.60, 0.70), ref)
+    assert bad.failures and "not reproduced" in bad.failures[0]
