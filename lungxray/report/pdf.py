@@ -154,10 +154,10 @@ def comparison_pages(res: dict) -> list[plt.Figure]:
             defs = [(r["label"], r["definition"]) for r in rows if "[" not in r["key"]]
             txt = "\n".join(textwrap.shorten(f"{lab}: {d}", 160) for lab, d in defs)
             txt += ("\nPer-class rows: one-vs-rest precision, recall, F1 and accuracy of that class."
-                    "\n95% interval: Wilson for proportions, a seeded bootstrap over test images otherwise. Verdicts"
-                    " (lungxray.verdict): consistent = every difference the intervals allow is within the tolerance;"
-                    "\ninconclusive = both a match and a gap of the tolerance fit; not reproduced = the intervals are"
-                    " apart and the gap may reach the tolerance."
+                    "\n95% interval: Wilson for proportions, a seeded bootstrap over the test images otherwise."
+                    "\nconsistent: every difference the intervals allow is within the tolerance; inconclusive: both"
+                    " a match and a gap of the tolerance fit;\nnot reproduced: the intervals are apart and the gap"
+                    " may reach the tolerance (lungxray/verdict.py)."
                     "\nn/c: not comparable, because the run is not faithful to the paper (see page 1)."
                     "\npub. inconsistent: the paper's own numbers disagree (python -m lungxray audit).")
             txt += "".join(_readings_line(r) for r in rows if r.get("readings"))
