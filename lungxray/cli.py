@@ -1,4 +1,4 @@
-"""``python -m lungxray``: verify-data, check, report, studies."""
+"""``python -m lungxray``: verify-data, check, report, audit, bench, weights, studies."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ def _verify(a: argparse.Namespace) -> int:
     from lungxray.data.verify import verify
 
     spec = get_dataset(a.dataset)
+    if a.manifest:
+        from lungxray.data.manifest_check import main as manifest_main
+
+        return manifest_main(discover(spec, a.data_dir, a.download), Path(a.manifest), a.json)
     rep = verify(discover(spec, a.data_dir, a.download))
     print(json.dumps(rep.to_dict(), indent=2) if a.json else rep.to_text())
     return 0 if rep.ok else 1
@@ -94,6 +98,12 @@ def _bench(a: argparse.Namespace) -> int:
     return bench_main(a.study, a.data_dir, a.batches, a.json)
 
 
+def _weights(a: argparse.Namespace) -> int:
+    from lungxray.weights_check import main as weights_main
+
+    return weights_main(a.study, a.check, a.weights)
+
+
 def _studies(a: argparse.Namespace) -> int:
     from lungxray.study import load_studies
 
@@ -113,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--data-dir", help="dataset folder (else $LUNGXRAY_DATA, else --download)")
     v.add_argument("--download", action="store_true", help="fetch from Kaggle with kagglehub")
     v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.add_argument("--manifest", metavar="FILE", help="instead: check this copy against a run's manifest.csv "
+                   "(sha256 per file) and list every missing, extra or changed file; exit 1 if any is missing "
+                   "or changed")
     v.set_defaults(fn=_verify)
     c = sub.add_parser("check", help="check committed results against published numbers and their own predictions")
     c.add_argument("reports", nargs="?", default="reports", help="folder searched for results.json (default reports)")
@@ -153,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--batches", type=int, default=8, help="batches timed per figure (default 8)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(fn=_bench)
+    w = sub.add_parser("weights", help="the pretrained weight files the studies load: name, download URL, where to "
+                       "put them, published hash; --check verifies what is in place (exit 1 if missing or wrong)")
+    w.add_argument("study", nargs="*", help="study ids (default all)")
+    w.add_argument("--check", action="store_true", help="verify the files in place: present, published hash, "
+                   "loadable into the architecture")
+    w.add_argument("--weights", action="append", default=[], metavar="PATH",
+                   help="with --check: a file you will pass with --weights (matched by file name; repeatable)")
+    w.set_defaults(fn=_weights)
     s = sub.add_parser("studies", help="list the registered studies")
     s.set_defaults(fn=_studies)
     return p

@@ -9,7 +9,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -117,18 +117,23 @@ def split_counts(records: Sequence[Record]) -> dict[str, dict[str, int]]:
 
 
 FIELDS = ("path", "label", "split", "group")
+HASH_FIELD = "sha256"  # optional column: each file's sha256 (older manifests lack it)
 
 
-def manifest_text(records: Sequence[Record]) -> str:
+def manifest_text(records: Sequence[Record], hashes: Mapping[str, str] | None = None) -> str:
+    """The manifest CSV; with ``hashes`` (path -> sha256) a sha256 column too, which
+    ``verify-data --manifest`` checks another copy of the dataset against."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(FIELDS)
+    w.writerow(FIELDS + ((HASH_FIELD,) if hashes is not None else ()))
     for r in records:
-        w.writerow((r.path, r.label, r.split or "", r.group or ""))
+        row = (r.path, r.label, r.split or "", r.group or "")
+        w.writerow(row + ((hashes[r.path],) if hashes is not None else ()))
     return buf.getvalue()
 
 
 def manifest_hash(records: Sequence[Record]) -> str:
+    """sha256 of the split itself (the manifest without file hashes), so equal splits hash equal."""
     return hashlib.sha256(manifest_text(records).encode()).hexdigest()
 
 

@@ -67,10 +67,14 @@ def resnet18_classifier(n_classes: int, input_shape=(224, 224, 3), weights: str 
     model = keras.Model(feats.input, out, name="resnet18")
     if weights == "imagenet":
         raise WeightsError("Keras ships no ImageNet ResNet-18. Download torchvision's resnet18-f37072fd.pth "
-                           "(ResNet18_Weights.IMAGENET1K_V1) and pass --weights PATH/resnet18-f37072fd.pth, "
+                           "(ResNet18_Weights.IMAGENET1K_V1, https://download.pytorch.org/models/resnet18-f37072fd.pth) "
+                           "and pass --weights PATH/resnet18-f37072fd.pth, "
                            "or pass --weights none (not faithful).")
     if weights:
+        from lungxray.models.weightfiles import note_loaded, torchvision_resnet18
+
         load_torchvision_state_dict(model, read_state_dict(weights), skip_mismatched_fc=True)
+        note_loaded(weights, torchvision_resnet18())
     return model
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,20 +30,34 @@ def describe(weights: str | None) -> str:
 
 
 def keras_cache_dir() -> Path:
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+    """Where Keras looks for its weight files ($KERAS_HOME as it was when Keras was imported)."""
+    from lungxray.models.weightfiles import keras_models_dir
+
+    return keras_models_dir()
 
 
 def load_application(builder: Callable, weights: str | None, arch: str, **kwargs):
     """Call a ``keras.applications`` builder; explain clearly when ImageNet weights can't be fetched."""
+    from lungxray.models.weightfiles import digests, keras_file, note_loaded
+
+    expected = keras_file(arch.lower(), kwargs.get("input_shape"))
     try:
-        return builder(weights=weights, **kwargs)
+        model = builder(weights=weights, **kwargs)
     except Exception as exc:
         msg = str(exc)
         if weights == "imagenet" and ("URL fetch failure" in msg or "Name or service" in msg or "urlopen" in msg
                                       or isinstance(exc, OSError | ConnectionError)):
+            there = keras_cache_dir() / expected.name
+            if there.is_file() and expected.matches(digests(there)) is False:
+                raise WeightsError(
+                    f"{there} is there, but its {expected.hash_algorithm} differs from the published "
+                    f"{expected.known_hash}, so Keras tried to download it again (no network?). Replace it "
+                    f"with the file from {expected.url}, or pass --weights PATH or --weights none (not faithful)."
+                ) from None
             raise WeightsError(
                 f"ImageNet weights for {arch} could not be downloaded (no network?).\n"
-                f"  - put the Keras weight file in {keras_cache_dir()} (Keras looks there first), or\n"
+                f"  - put {expected.name} (from {expected.url}) in {keras_cache_dir()} "
+                f"(Keras looks there first; `python -m lungxray weights` lists every file), or\n"
                 f"  - pass --weights PATH to a weights file you have, or\n"
                 f"  - pass --weights none to train from random initialisation (runs are then marked "
                 f"as not faithful to the paper)."
@@ -52,3 +65,5 @@ def load_application(builder: Callable, weights: str | None, arch: str, **kwargs
         if weights not in (None, "imagenet"):
             raise WeightsError(f"cannot load weights file {weights} into {arch}: {msg.splitlines()[0]}") from None
         raise
+    note_loaded(weights, expected)
+    return model
