@@ -8,6 +8,7 @@ study names):
 |---|---|---|
 | data | a smoke run on generated images | critical |
 | weights | a pretrained part trained from random initialisation | critical |
+| weights | a weights file whose hash is not the published one, or no record of the file | major |
 | variant | a variant choice the study marks as departing from the text | major |
 | data | counts that differ from the dataset, beyond a per-class subset the paper itself took | major |
 | data | images smaller than the size the pipeline resizes to (a downscaled copy) | major |
@@ -15,6 +16,7 @@ study names):
 | data | which images of a per-class subset (the paper's subset is unstated) | minor |
 | data | copies at another size than the release, still at least the model's input size | minor |
 | split | a split given by ``--manifest`` | minor |
+| weights | a weights file with no published hash to check (Keras' MobileNetV2) | minor |
 | numerics | mixed precision | minor |
 
 A run whose departures are all minor is *faithful with stated departures* and gets real
@@ -48,6 +50,10 @@ def departures(res: Mapping[str, Any], study) -> list[dict[str, str]]:
     if prov.get("weights") == "none":
         out.append(_dep("weights", "critical", "weights none (random initialisation) instead of the paper's "
                         "ImageNet weights"))
+    else:
+        from lungxray.models.weightfiles import weights_departure_records
+
+        out += weights_departure_records(res)
     choices = res.get("variant", {})
     for v in study.variants:
         if choices.get(v.name) in v.departs:

@@ -170,30 +170,40 @@ def note_loaded(weights: str | None, expected: WeightFile) -> None:
         _active.append(file_record(weights, expected, "--weights PATH"))
 
 
-def weights_departures(record: dict[str, Any]) -> list[str]:
-    """Departures from the paper's ImageNet weights in a results.json (or its provenance).
+def weights_departure_records(record: dict[str, Any]) -> list[dict[str, str]]:
+    """Departures from the paper's ImageNet weights in a results.json (or its provenance), in the form of
+    ``lungxray.faithful`` (kind, severity, text).
 
-    A loaded file whose hash differs from the published one, or has none published to check it
-    against, is a departure; so is a pretrained run that recorded no file. ``weights none`` is
-    not listed here (the run's own unfaithful reasons say it).
+    A loaded file whose hash differs from the published one is major (another model); one with no published
+    hash to check it against is minor (stated: Keras publishes none for MobileNetV2); a pretrained run that
+    recorded no file is major (nothing proves what was loaded). ``weights none`` is not listed here
+    (``lungxray.faithful`` lists it as critical).
     """
     prov = record.get("provenance", record)
     if prov.get("weights") in (None, "none", "not applicable"):
         return []
     files = prov.get("weights_files")
     if not files:
-        return [f"weights {prov.get('weights')}: no record of the file loaded or its hash"]
+        return [{"kind": "weights", "severity": "major",
+                 "text": f"weights {prov.get('weights')}: no record of the file loaded or its hash"}]
     out = []
     for f in files:
         known = f.get("known_hash")
         what = f"{f['arch']} weights {f['file']} (sha256 {f['sha256'][:16]}...)"
         if f.get("matches_known_hash") is False:
-            out.append(f"{what} is not the published {f['official_name']}: its "
-                       f"{known['algorithm']} differs from {known['value']} ({known['source']})")
+            out.append({"kind": "weights", "severity": "major",
+                        "text": f"{what} is not the published {f['official_name']}: its "
+                                f"{known['algorithm']} differs from {known['value']} ({known['source']})"})
         elif f.get("matches_known_hash") is None:
-            out.append(f"{what}: no published hash of {f['official_name']} to prove these are the "
-                       "paper's ImageNet weights")
+            out.append({"kind": "weights", "severity": "minor",
+                        "text": f"{what}: no published hash of {f['official_name']} to prove these are the "
+                                "paper's ImageNet weights"})
     return out
+
+
+def weights_departures(record: dict[str, Any]) -> list[str]:
+    """The texts of :func:`weights_departure_records`."""
+    return [d["text"] for d in weights_departure_records(record)]
 
 
 def is_published_file(record: dict[str, Any]) -> bool:
