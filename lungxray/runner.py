@@ -137,11 +137,22 @@ def main(study: Study, argv: Sequence[str] | None = None) -> int:
         return 0
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
+    from lungxray import guard
+
     try:
         dirs = run_study(study, RunOptions.from_args(args))
+    except KeyboardInterrupt:
+        print(guard.interrupted_message(f"python -m reproductions.{study.id}",
+                                        sys.argv[1:] if argv is None else argv), file=sys.stderr)
+        return 130
     except (LungxrayError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return getattr(exc, "exit_code", 2)
+    except OSError as exc:
+        if not guard.is_disk_full(exc):
+            raise
+        print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
+        return 1
     for d in dirs:
         print(f"wrote {d}/")
     return 0
@@ -218,7 +229,9 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
     exps = [study.experiment(n) for n in names] if names else list(study.experiments)
     weights = None if opts.smoke else parse_weights(opts.weights)
     out_parent = Path(opts.out or f"runs/{study.id}")
-    with tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
+    from lungxray.guard import run_dir_locks
+
+    with run_dir_locks(), tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
         data = _Data(study, opts, Path(tmp), exps[0].configure(choices))
         if opts.runs == 1:
             dirs = [run_experiment(study, e, choices, opts, data, weights, out_parent / e.name) for e in exps]
@@ -298,6 +311,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     )
     from lungxray.data.verify import cross_split_duplicates
     from lungxray.features import FeaturePipeline, frozen_parts, weights_digest
+    from lungxray.guard import check_free_space, claim_run_dir
     from lungxray.models import build_model
     from lungxray.models.weights import describe
     from lungxray.report.pdf import write_report
@@ -324,6 +338,8 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
         cfg = replace(cfg, per_class_limit=None, model=replace(cfg.model, params=params))
     mism = _check_scan(data, cfg, opts)
     records = [r for r in data.found.records if r.label in cfg.classes]
+    if opts.manifest:  # refuse a bad manifest (rows outside the dataset, missing files) before decoding anything
+        read_manifest(opts.manifest, data.found.root, cfg.classes)
     records, unreadable, hashes = data.screened(records)
     split_seed = opts.seed if opts.split_seed is None else opts.split_seed
     records = _select_subset(records, cfg, split_seed)
@@ -343,7 +359,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     if dups:
         log.warning("%d group(s) of byte-identical images sit in more than one split (first: %s)", len(dups),
                     " = ".join(dups[0]["files"]))
-    run_dir = R.prepare_run_dir(out, opts.overwrite)
+    run_dir = claim_run_dir(out, opts.overwrite)  # locked for this process; a busy folder refuses
     log.info("%s/%s -> %s", study.id, exp.name, run_dir)
     R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(records, hashes))  # with each file's sha256
 
@@ -368,6 +384,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
 
     with scope, recording() as weights_files:  # the sha256 of each weights file loaded
         model = build_model(cfg.model, n_out, shape, weights)
+    check_free_space(run_dir, model.count_params())
     inputs, trained = pipe, model
     parts = frozen_parts(model)
     if parts is not None and not cfg.augment.active:  # same features every epoch: compute them once

@@ -153,9 +153,12 @@ def _plain(v):
 
 def callbacks(cfg: TrainConfig, workdir: Path, verbose: int = 1,
               extra: list[keras.callbacks.Callback] | None = None) -> list[keras.callbacks.Callback]:
+    from lungxray.backup import SafeBackupAndRestore
+
     cbs: list[keras.callbacks.Callback] = [*(extra or []),
         # Resumes an interrupted run from workdir/backup at the start of the last unfinished epoch.
-        keras.callbacks.BackupAndRestore(str(workdir / "backup"), delete_checkpoint=True),
+        # (atomic, digest-checked; a damaged backup falls back to the previous one: lungxray.backup)
+        SafeBackupAndRestore(workdir / "backup"),
     ]
     if cfg.select_best:
         mode = "max" if "acc" in cfg.select_best else "min"

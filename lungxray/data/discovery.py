@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lungxray.data.layouts import Layout, Record, ScanResult
 from lungxray.data.registry import DatasetSpec
+from lungxray.data.sniff import junk_reason
 from lungxray.errors import DataError, DataNotFoundError
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ def _candidates(start: Path, spec: DatasetSpec) -> list[tuple[Path, str]]:
     for depth in (1, 2, 3):
         nxt = []
         for d in frontier:
-            subs = [s for s in sorted(d.iterdir()) if s.is_dir() and not s.name.startswith(".")]
+            subs = [s for s in sorted(d.iterdir())  # __MACOSX/ beside the real folder is no second candidate
+                    if s.is_dir() and not s.name.startswith(".") and junk_reason(s.name, True) is None]
             named = [s for s in subs if s.name in spec.root_names]
             for s in named or (subs if len(subs) == 1 else []):
                 nxt.append(s)

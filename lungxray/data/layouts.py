@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lungxray.data.sniff import junk_reason
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
@@ -39,16 +41,28 @@ def is_image_name(name: str) -> bool:
     return name.lower().endswith(IMAGE_SUFFIXES) and not name.startswith("._")
 
 
+def in_junk_folder(rel: str) -> str | None:
+    """The reason a path under a folder left by a tool (``__MACOSX/``, ``.ipynb_checkpoints/``) is ignored."""
+    for part in rel.split("/")[:-1]:
+        why = junk_reason(part, True)
+        if why:
+            return why
+    return None
+
+
 def _files(folder: Path, root: Path, result: ScanResult, ignore_dirs: Iterable[str] = ()) -> list[Path]:
     """Image files directly in ``folder`` (sorted); everything else becomes a logged skip."""
     out = []
     for p in sorted(folder.iterdir(), key=lambda q: q.name):
         rel = p.relative_to(root).as_posix()
+        junk = junk_reason(p.name, p.is_dir())
         if p.is_dir():
             if p.name not in ignore_dirs:
-                result.skipped.append((rel + "/", "unexpected sub-folder"))
+                result.skipped.append((rel + "/", junk or "sub-folder inside a class folder: its files are not used"))
             continue
-        if is_image_name(p.name):
+        if junk:
+            result.skipped.append((rel, junk))
+        elif is_image_name(p.name):
             out.append(p)
         else:
             result.skipped.append((rel, "not an image file (by extension)"))
@@ -124,6 +138,10 @@ class SplitClassFolders:
                     res.skipped.append((rel, "file outside any class folder"))
                     continue
                 label = self.canonical(folder.name)
+                junk = junk_reason(folder.name, True)
+                if junk:
+                    res.skipped.append((rel + "/", junk))
+                    continue
                 if label not in self.classes:
                     res.skipped.append((rel + "/", f"folder does not map to a known class ({', '.join(self.classes)})"))
                     continue
@@ -160,8 +178,9 @@ class CsvLabels:
         paths = sorted({p for g in self.image_globs for p in root.glob(g)})
         for p in paths:
             rel = p.relative_to(root).as_posix()
-            if not is_image_name(p.name):
-                res.skipped.append((rel, "not an image file (by extension)"))
+            junk = in_junk_folder(rel) or junk_reason(p.name, False)
+            if junk or not is_image_name(p.name):
+                res.skipped.append((rel, junk or "not an image file (by extension)"))
                 continue
             row = rows.get(p.name)
             if row is None:
@@ -191,6 +210,10 @@ class SuffixLabels:
         wanted = set(classes) if classes else None
         for p in sorted({p for g in self.image_globs for p in root.glob(g)}):
             rel = p.relative_to(root).as_posix()
+            junk = in_junk_folder(rel) or junk_reason(p.name, False)
+            if junk:
+                res.skipped.append((rel, junk))
+                continue
             m = re.search(r"_(\d)\.[A-Za-z]+$", p.name)
             if not is_image_name(p.name) or m is None or m.group(1) not in self.suffix_labels:
                 res.skipped.append((rel, "name does not end in a known _<label> suffix"))

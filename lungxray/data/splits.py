@@ -137,6 +137,19 @@ def manifest_hash(records: Sequence[Record]) -> str:
     return hashlib.sha256(manifest_text(records).encode()).hexdigest()
 
 
+def outside_rows(recs: Sequence[Record]) -> list[tuple[int, str]]:
+    """(index, path) of records whose path is absolute or climbs out of the dataset root with '..'."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    out = []
+    for i, r in enumerate(recs):
+        p = r.path.replace("\\", "/")
+        if (PurePosixPath(p).is_absolute() or PureWindowsPath(r.path).drive or ".." in PurePosixPath(p).parts
+                or not p.strip()):
+            out.append((i, r.path))
+    return out
+
+
 def read_manifest(path: str | Path, root: Path | None = None, classes: Sequence[str] | None = None) -> list[Record]:
     """Read a manifest; every file must exist under ``root`` and every class be known."""
     path = Path(path)
@@ -151,6 +164,12 @@ def read_manifest(path: str | Path, root: Path | None = None, classes: Sequence[
     bad = [r.split for r in recs if r.split not in SPLITS]
     if bad:
         raise DataError(f"{path}: split must be one of {SPLITS}, found {bad[0]!r}")
+    outside = outside_rows(recs)
+    if outside:
+        rows_txt = "; ".join(f"row {i + 2}: {p}" for i, p in outside[:5])
+        more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
+        raise DataError(f"manifest {path} names {len(outside)} file(s) outside the dataset folder ({rows_txt}{more}). "
+                        "Manifest paths must be relative to the dataset root, without '..'; nothing was read.")
     if classes is not None:
         unknown = sorted({r.label for r in recs} - set(classes))
         if unknown:

@@ -10,6 +10,7 @@ from pathlib import Path
 from lungxray.data.discovery import Discovered
 from lungxray.data.layouts import Record
 from lungxray.data.registry import DatasetSpec
+from lungxray.data.sniff import header_problem, plain_tf_message, what_is
 
 
 def sha256_file(path: Path) -> str:
@@ -30,10 +31,15 @@ def decode_error(path: Path) -> str | None:
         return f"cannot read ({exc.strerror})"
     if not data:
         return "empty file (0 bytes)"
-    try:
-        img = tf.io.decode_image(data, channels=3, expand_animations=False)
+    why = header_problem(data)  # format, pixel limit, size: from the header, nothing decoded yet
+    if why:
+        return why
+    try:  # exactly as the pipeline decodes (lungxray.data.pipeline.decode_resize)
+        img = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)
     except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as exc:
-        return "cannot decode: " + (exc.message.splitlines()[0] if exc.message else "invalid image data")
+        head = what_is(data)
+        return "cannot decode: " + (head if head.startswith(("truncated", "damaged")) else
+                                    plain_tf_message(exc.message))
     if img.shape[0] == 0 or img.shape[1] == 0:
         return "decodes to an empty image"
     return None
@@ -51,8 +57,11 @@ def screen(root: Path, records: list[Record], workers: int = 4) -> tuple[list[Re
         err = decode_error(root / r.path)
         return err, (None if err else sha256_file(root / r.path))
 
-    with ThreadPoolExecutor(workers) as pool:
+    pool = ThreadPoolExecutor(workers)
+    try:
         outcomes = list(pool.map(one, records))
+    finally:  # on Ctrl-C, drop the queued files instead of decoding them all first
+        pool.shutdown(wait=True, cancel_futures=True)
     good, skipped, hashes = [], [], {}
     for r, (err, h) in zip(records, outcomes, strict=True):
         if err:
