@@ -52,7 +52,7 @@ def check_run(path: Path) -> CheckOutcome:
     cm = M.confusion(y_true, y_pred, len(classes))
     if cm.tolist() != ev["confusion_matrix"]:
         out.failures.append("confusion matrix in results.json differs from predictions.csv")
-    bad = [k for k, v in ev["metrics"].items() if k not in recomputed or not np.isclose(v, recomputed[k], atol=1e-9)]
+    bad = [k for k, v in ev["metrics"].items() if k not in recomputed or not np.isclose(v, recomputed[k], atol=1e-9, equal_nan=True)]
     if bad:
         out.failures.append(f"metrics differ from those recomputed from predictions.csv: {', '.join(bad[:5])}")
     try:
@@ -67,8 +67,12 @@ def check_run(path: Path) -> CheckOutcome:
         return out
     from lungxray.faithful import score
 
-    fresh = score(json.loads(R.dumps(res)), study, y_true, y_pred, R.read_probabilities(run_dir / R.PREDICTIONS,
-                                                                                           classes))
+    try:
+        fresh = score(json.loads(R.dumps(res)), study, y_true, y_pred,
+                      R.read_probabilities(run_dir / R.PREDICTIONS, classes))
+    except (KeyError, ValueError, ResultsError) as exc:
+        out.failures.append(f"cannot rescore it with the study module as it is now ({exc}): rerun the run")
+        return out
     if not _same(fresh["comparison"], res["comparison"]) or fresh["departures"] != res.get("departures"):
         out.failures.append("results.json's departures, intervals or verdicts differ from lungxray.verdict's rule on "
                             f"its own predictions (the study module changed?): `python -m lungxray rescore {run_dir}`")
@@ -82,7 +86,7 @@ def check_run(path: Path) -> CheckOutcome:
         out.lines.append("  " + res["degenerate"]["banner"])
     for row in res["comparison"]:
         out.lines.append("  " + row_text(row))
-        if not faithful or row["verdict"] not in (V.CONSISTENT, V.NOT_REPRODUCED):
+        if not faithful or row.get("informational") or row["verdict"] not in (V.CONSISTENT, V.NOT_REPRODUCED):
             continue
         if row["expectation"] == "reproduces" and row["verdict"] == V.NOT_REPRODUCED:
             out.failures.append(f"{row['label']} not reproduced: {row_text(row)}")
@@ -143,11 +147,12 @@ def check_aggregate(path: Path) -> CheckOutcome:
 
 
 def compare_verdicts(new: Path, committed: Path) -> CheckOutcome:
-    """A shorter rerun of a committed ``--runs`` set (fewer seeds: a wider interval) against its verdicts.
+    """A shorter rerun of a committed ``--runs`` set (fewer seeds) against its verdicts.
 
-    Each published number's verdict in the rerun's aggregate.json must not contradict the committed one:
-    a decisive rerun verdict (consistent or not reproduced) must equal the committed verdict;
-    ``inconclusive`` passes (fewer seeds can only widen the interval) and is printed."""
+    The rerun must be of the same study and experiment and share published numbers with it; a decisive
+    rerun verdict (consistent / not reproduced) must not contradict a decisive committed one; a rerun that
+    lost a real verdict (now not faithful, not run or inconsistent) fails; ``inconclusive`` on either side
+    passes and is printed (fewer seeds usually widen the interval)."""
     import json
 
     def load(p: Path) -> dict:
@@ -160,19 +165,32 @@ def compare_verdicts(new: Path, committed: Path) -> CheckOutcome:
     except (OSError, ValueError) as exc:
         out.failures.append(f"unreadable aggregate: {exc}")
         return out
-    ref_rows = {r["key"]: r for r in ref["comparison"]}
+    if (fresh.get("study"), fresh.get("experiment")) != (ref.get("study"), ref.get("experiment")):
+        out.failures.append(f"the rerun is {fresh.get('study')}/{fresh.get('experiment')}, the committed set "
+                            f"{ref.get('study')}/{ref.get('experiment')}")
+        return out
+    real = (V.CONSISTENT, V.NOT_REPRODUCED, V.INCONCLUSIVE)
+    ref_rows = {r["key"]: r for r in ref["comparison"] if not r.get("informational")}
+    matched = 0
     out.lines.append(f"{fresh['n_runs']} runs against the committed {ref['n_runs']}")
     for row in fresh["comparison"]:
         old = ref_rows.get(row["key"])
-        if old is None:
+        if old is None or row.get("informational"):
             continue
+        matched += 1
         iv = row.get("interval")
         shown = f"[{iv['lo']:.4f}, {iv['hi']:.4f}]" if iv else "-"
         out.lines.append(f"  {row['label']}: published {row['published']:g}, rerun {shown}: {row['verdict']} "
                          f"(committed: {old['verdict']})")
-        if row["verdict"] in (V.CONSISTENT, V.NOT_REPRODUCED) and row["verdict"] != old["verdict"]:
+        decisive = (V.CONSISTENT, V.NOT_REPRODUCED)
+        if row["verdict"] in decisive and old["verdict"] in decisive and row["verdict"] != old["verdict"]:
             out.failures.append(f"{row['label']}: the rerun says {row['verdict']}, the committed run set "
                                 f"{old['verdict']} ({row['detail']})")
+        elif old["verdict"] in real and row["verdict"] not in real:
+            out.failures.append(f"{row['label']}: the rerun has no real verdict ({row['verdict']}); the committed "
+                                f"run set has {old['verdict']}")
+    if not matched:
+        out.failures.append("no published number in common with the committed run set")
     return out
 
 

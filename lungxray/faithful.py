@@ -54,7 +54,13 @@ def departures(res: Mapping[str, Any], study) -> list[dict[str, str]]:
         from lungxray.models.weightfiles import weights_departure_records
 
         out += weights_departure_records(res)
-    choices = res.get("variant", {})
+    known = {v.name: v for v in study.variants}
+    recorded = res.get("variant", {})
+    stale = {k: c for k, c in recorded.items() if k not in known or c not in known[k].choices}
+    if stale:
+        out.append(_dep("variant", "major", "variant choices the study module no longer has ("
+                        + ", ".join(f"{k}={c}" for k, c in stale.items()) + "): a run of an older version; rerun it"))
+    choices = {**study.defaults(), **{k: c for k, c in recorded.items() if k not in stale}}
     for v in study.variants:
         if choices.get(v.name) in v.departs:
             out.append(_dep("variant", "major", f"variant {v.name}={choices[v.name]}: {v.departs[choices[v.name]]}"))
@@ -69,19 +75,21 @@ def departures(res: Mapping[str, Any], study) -> list[dict[str, str]]:
             out.append(_dep("data", "major", "image counts differ from the published dataset (subset or different "
                             "release): " + ", ".join(f"{m['label']} {m['found']} of {m['expected']}" for m in mism)))
     sizes = prov.get("image_sizes")
-    if sizes and not res.get("smoke"):
-        native = get_dataset(prov["dataset"]).native_size if prov.get("dataset") else None
+    native = get_dataset(prov["dataset"]).native_size if prov.get("dataset") else None
+    if sizes and native and not res.get("smoke"):  # a release whose images vary in size is taken as it is
         want = cfg["image"]["size"]
         found = sorted({tuple(s) for s in sizes})
-        smallest = min(min(s) for s in found)
-        if smallest < want:
-            out.append(_dep("data", "major", f"images of {_sizes(found)} px, below the {want} px the pipeline "
-                            "resizes to: a downscaled copy, upsampled for the model"))
-        elif native and any(tuple(s) != tuple(native) for s in found):
-            out.append(_dep("data", "minor", f"copies at {_sizes(found)} px, not the release's "
-                            f"{native[0]}x{native[1]} (resized by the mirror they came from)"))
+        if any(tuple(s) != tuple(native) for s in found):
+            smallest = prov.get("image_min_side") or min(min(s) for s in found)
+            if smallest < min(want, *native):
+                out.append(_dep("data", "major", f"images of {_sizes(found)} px, not the release's "
+                                f"{native[0]}x{native[1]} and below the {want} px the pipeline resizes to: a "
+                                "downscaled copy, upsampled for the model"))
+            else:
+                out.append(_dep("data", "minor", f"copies at {_sizes(found)} px, not the release's "
+                                f"{native[0]}x{native[1]} (resized by the mirror they came from)"))
     run = prov.get("epochs_requested")
-    want_epochs = study.experiment(res["experiment"]).configure(study.resolve_variants(choices)).train.epochs
+    want_epochs = study.experiment(res["experiment"]).configure(choices).train.epochs
     if run is not None and run != want_epochs and not res.get("smoke"):
         out.append(_dep("schedule", "major", f"{run} epochs instead of the paper's {want_epochs}"))
     if prov.get("manifest_given"):
@@ -137,6 +145,10 @@ def score(res: dict[str, Any], study, y_true, y_pred, proba=None) -> dict[str, A
     keys += [k for pm in exp.published.metrics for k in compare_as.get(pm.key, [])[1:]]
     positive = 1 if cfg.get("binary_positive") else None
     bs = cfg["train"]["batch_size"] if cfg["train"].get("batch_mean_accuracy") else None
+    if proba is not None and len(y_true):  # the loss of the probabilities its interval resamples (predictions.csv)
+        from lungxray.metrics import cross_entropy
+
+        ev["loss"] = cross_entropy(y_true, proba)
     mets = {**ev["metrics"], **({"loss": ev["loss"]} if ev.get("loss") is not None else {})}
     est = intervals(keys, y_true, y_pred, ev["classes"], positive, proba, bs, values=mets)
     res["comparison"] = comparison_rows(exp, mets, est, faithful=res["faithful"], history=res.get("history"),

@@ -28,9 +28,9 @@ def _legacy_facts(res: dict, run_dir: Path) -> None:
         from lungxray.data.splits import read_manifest
         from lungxray.runner import image_sizes
 
-        root = Path(prov.get("data_root", ""))
-        if root.is_dir() and (run_dir / R.MANIFEST).is_file():
-            prov["image_sizes"] = image_sizes(root, read_manifest(run_dir / R.MANIFEST))
+        root = Path(prov["data_root"]) if prov.get("data_root") else None
+        if root is not None and root.is_dir() and (run_dir / R.MANIFEST).is_file():
+            prov["image_sizes"], prov["image_min_side"] = image_sizes(root, read_manifest(run_dir / R.MANIFEST))
         else:
             log.warning("%s: image sizes not recorded and the data is not at %s: not checked", run_dir, root)
 
@@ -56,9 +56,16 @@ def rescore(root: Path) -> list[Path]:
     """Every run under ``root`` (a run folder or a folder of them), then every aggregate beside them."""
     root = Path(root)
     runs = [p.parent for p in R.find_results(root)]
+    failed = []
     for d in runs:
-        rescore_run(d)
+        try:
+            rescore_run(d)
+        except (R.ResultsError, KeyError, ValueError) as exc:
+            failed.append(f"{d}: {exc}")
+            continue
         log.info("rescored %s", d)
+    if failed:
+        raise R.ResultsError("could not rescore:\n" + "\n".join(failed))
     for agg in sorted(root.rglob(R.AGGREGATE)):
         import json
 

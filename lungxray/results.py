@@ -225,25 +225,36 @@ def aggregate(results: Sequence[dict]) -> dict[str, Any]:
         stats[k] = {"mean": float(vals.mean()), "std": float(vals.std(ddof=1)) if len(vals) > 1 else 0.0,
                     "values": vals.tolist()}
     faithful = all(r.get("faithful") for r in results)
+    key_sets = [[row["key"] for row in r["comparison"]] for r in results]
+    if any(set(ks) != set(key_sets[0]) for ks in key_sets):
+        raise ResultsError("the runs compare different published numbers (results from different study versions?): "
+                           "rescore them with `python -m lungxray rescore` first")
+    by_key = [{row["key"]: row for row in r["comparison"]} for r in results]
     rows = []
-    for i, row in enumerate(results[0]["comparison"]):
+    for key in key_sets[0]:
+        row = by_key[0][key]
+        per_run = [b[key] for b in by_key]
         new = {k: row.get(k) for k in ("key", "label", "definition", "source", "published", "published_interval",
                                         "tolerance", "expectation", "reason")}
-        per_run = [r["comparison"][i] for r in results]
-        ests = [Estimate(**x["interval"]) for x in per_run if x.get("interval")]
-        if len(ests) != len(results):  # a metric without intervals (a log value, an old file): no verdict
+        if any(x.get("reproduced") is None for x in per_run):
             new.update(mean=None, std=None, interval=None, verdict=row["verdict"], gap_interval=None, detail="",
-                       n_to_decide=None)
-        else:
-            est = over_seeds(ests)
-            s = float(np.std([e.value for e in ests], ddof=1)) if len(ests) > 1 else 0.0
-            dec = decide(row["published"], row["tolerance"], est, faithful=faithful,
-                         inconsistent=row["verdict"] == "published number inconsistent", seed_spread=s)
-            new.update(mean=est.value, std=s, interval=est.to_dict(), **dec.to_dict())
+                       n_to_decide=None, informational=row.get("informational", False))
+            rows.append(new)
+            continue
+        # a log value has no test-set interval: over seeds, its spread is its uncertainty
+        ests = [Estimate(**x["interval"]) if x.get("interval") else
+                Estimate(x["reproduced"], float("nan"), float("nan"), float("nan"), "none", 0) for x in per_run]
+        est = over_seeds(ests, bounded=not (key.endswith("loss") or key == "loss"))
+        s = float(np.std([e.value for e in ests], ddof=1)) if len(ests) > 1 else 0.0
+        dec = decide(row["published"], row["tolerance"], est, faithful=faithful,
+                     inconsistent=row["verdict"] == "published number inconsistent", seed_spread=s)
+        new.update(mean=est.value, std=s, interval=est.to_dict(), **dec.to_dict(),
+                   informational=len(ests) == 1 and row.get("informational", False))
         rows.append(new)
     return {"schema": AGGREGATE_SCHEMA, "study": results[0]["study"], "experiment": results[0]["experiment"],
             "n_runs": len(results), "seeds": [r["provenance"]["seed"] for r in results],
-            "split_seed": results[0]["provenance"].get("split_seed"), "faithful": faithful,
+            "split_seed": results[0]["provenance"].get("split_seed"),
+            "split_seeds": [r["provenance"].get("split_seed") for r in results], "faithful": faithful,
             "departures": results[0].get("departures", []),
             "runs": [r["_dir"] for r in results if "_dir" in r], "metrics": stats, "comparison": rows}
 

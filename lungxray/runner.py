@@ -279,8 +279,9 @@ def _check_scan(data: _Data, cfg: RunConfig, opts: RunOptions) -> list[dict]:
     return mism
 
 
-def image_sizes(root: Path, records, limit: int = 20) -> list[list[int]]:
-    """The distinct (width, height) of the run's images, read from file headers (Pillow opens lazily)."""
+def image_sizes(root: Path, records, limit: int = 20) -> tuple[list[list[int]], int | None]:
+    """The first ``limit`` distinct (width, height) of the run's images by size, and the smallest side of all,
+    read from file headers (Pillow opens lazily, decoding nothing)."""
     from PIL import Image
 
     found: set[tuple[int, int]] = set()
@@ -290,9 +291,7 @@ def image_sizes(root: Path, records, limit: int = 20) -> list[list[int]]:
                 found.add(im.size)
         except OSError:
             continue
-        if len(found) >= limit:
-            break
-    return [list(s) for s in sorted(found)]
+    return [list(s) for s in sorted(found)[:limit]], (min(min(s) for s in found) if found else None)
 
 
 def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOptions, data: _Data,
@@ -444,7 +443,8 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
             "duplicates_across_splits": dups,
             "manifest": R.MANIFEST,
             "manifest_given": opts.manifest,
-            "image_sizes": [] if data.synthetic else image_sizes(data.found.root, records),
+            **dict(zip(("image_sizes", "image_min_side"),
+                       ([], None) if data.synthetic else image_sizes(data.found.root, records), strict=True)),
             "manifest_sha256": manifest_hash(records),
             "counts": split_counts(records),
             "epochs_run": len(next(iter(history.values()), [])),

@@ -1,7 +1,7 @@
 """The one verdict rule: a published number against a reproduced interval.
 
-Every comparison in the package (``runner.compare`` after a run, ``results.aggregate`` over seeds,
-``lungxray check``) goes through :func:`decide`. The rule, checkable by hand:
+Every comparison in the package (``lungxray.faithful.score`` after a run and in ``lungxray rescore``,
+``results.aggregate`` over seeds, ``lungxray check``) goes through :func:`decide`. The rule, checkable by hand:
 
 1. The published value ``p`` stands for the interval ``p ± r``, ``r`` half a unit of its last
    printed digit (0.93 -> [0.925, 0.935]).
@@ -15,12 +15,15 @@ Every comparison in the package (``runner.compare`` after a run, ``results.aggre
    published that the two intervals allow. With the tolerance ``t`` declared before any run (the
    smallest gap that matters):
    - **consistent**: ``G`` lies inside ``(-t, t)``: any difference is smaller than what matters;
-   - **inconclusive**: ``G`` holds 0 and reaches ``±t``: both a match and a gap that matters fit;
-     the record says how many test images (or, when seeds dominate, nothing) would decide;
-   - **not reproduced**: ``G`` excludes 0 and reaches ``±t``: the numbers differ.
+   - **not reproduced**: every difference in ``G`` is at least ``t`` in size: a gap that matters;
+   - **inconclusive**: otherwise: both a difference below ``t`` and one of at least ``t`` fit; the
+     record says how many test images (or, when seeds dominate, nothing) would decide.
 4. Before all of this: a published number the audit finds inconsistent gets
    ``published number inconsistent``; a run with a departure from the paper that is not minor
-   gets ``not comparable (run not faithful)``; a metric the run did not compute, ``not run``.
+   gets ``not comparable (run not faithful)``; a metric the run did not compute, or one with no
+   test images behind it (a class absent from the test set), ``not run``.
+5. A training-log value of the evaluated epoch has no interval in one run: its row is
+   informational (``lungxray check`` does not hold it); over seeds it gets the seed spread.
 """
 
 from __future__ import annotations
@@ -73,8 +76,8 @@ class Decision:
 def _wilson(k: int, n: int, value: float) -> Estimate:
     from scipy.stats import binomtest
 
-    if n == 0:
-        return Estimate(value, math.nan, math.nan, math.nan, "none", 0)
+    if n == 0:  # no test images behind it (a class absent from the test set): undefined, not 0
+        return Estimate(math.nan, math.nan, math.nan, math.nan, "none", 0)
     ci = binomtest(int(k), int(n)).proportion_ci(LEVEL, method="wilson")
     return Estimate(value, float(ci.low), float(ci.high), (ci.high - ci.low) / (2 * Z95), "wilson", int(n))
 
@@ -149,14 +152,25 @@ def intervals(keys: Sequence[str], y_true: Sequence[int], y_pred: Sequence[int],
     return out
 
 
-def over_seeds(per_run: Sequence[Estimate]) -> Estimate:
-    """K runs that differ only in seed: where one more run lands (see the module docstring, rule 2)."""
+def over_seeds(per_run: Sequence[Estimate], bounded: bool = True) -> Estimate:
+    """K runs that differ only in seed: where one more run lands (module docstring, rule 2): a prediction
+    interval ``mean ± t(K-1) sqrt(se_test^2 + s^2 (1 + 1/K))`` (t: Student's 97.5% quantile; 1.96 for K = 1),
+    clipped to [0, 1] for bounded metrics. With ``--resplit`` ``s`` already holds test-set variation, so the
+    interval errs on the wide side."""
+    from scipy.stats import t as student
+
     vals = np.array([e.value for e in per_run], dtype=float)
-    se_test = float(np.mean([e.se for e in per_run]))
-    s = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
-    h = Z95 * math.sqrt(se_test ** 2 + s ** 2)
+    k = len(vals)
+    ses = [e.se for e in per_run if not math.isnan(e.se)]
+    se_test = float(np.mean(ses)) if ses else 0.0
+    s = float(vals.std(ddof=1)) if k > 1 else 0.0
+    q = float(student.ppf(0.975, k - 1)) if k > 1 else Z95
+    h = q * math.sqrt(se_test ** 2 + s ** 2 * (1 + 1 / k))
     mean = float(vals.mean())
-    return Estimate(mean, mean - h, mean + h, h / Z95, "seeds", per_run[0].n)
+    lo, hi = mean - h, mean + h
+    if bounded:
+        lo, hi = max(lo, 0.0), min(hi, 1.0)
+    return Estimate(mean, lo, hi, h / q, "seeds", per_run[0].n)
 
 
 # --- the rule -------------------------------------------------------------------------------------
@@ -187,20 +201,19 @@ def decide(published: float, tolerance: float, est: Estimate | None, *, faithful
     t = tolerance
     if -t < gap[0] and gap[1] < t:
         return Decision(CONSISTENT, gap, f"every difference the intervals allow is within ±{t:g}")
-    if gap[0] <= 0 <= gap[1]:
-        half = (gap[1] - gap[0]) / 2
-        n_needed = None
-        # the test-set part of the width shrinks as 1/sqrt(n); the seed spread does not
-        test_half = math.sqrt(max(half ** 2 - (Z95 * seed_spread) ** 2, 0.0))
-        room = (t / 2) ** 2 - (Z95 * seed_spread) ** 2
-        if est.n and test_half > 0 and room > 0:
-            n_needed = math.ceil(est.n * test_half ** 2 / room)
-        how = (f"a test set of about {n_needed:,} images would decide" if n_needed
-               else "more test images alone would not decide (the spread over seeds is too wide)")
-        return Decision(INCONCLUSIVE, gap, f"both a match and a gap of ±{t:g} fit; {how}", n_needed)
-    side = "above" if gap[0] > 0 else "below"
-    return Decision(NOT_REPRODUCED, gap, f"reproduced {side} the published value by {min(map(abs, gap)):.4f} "
-                    f"to {max(map(abs, gap)):.4f}")
+    if gap[0] >= t or gap[1] <= -t:
+        side = "above" if gap[0] > 0 else "below"
+        return Decision(NOT_REPRODUCED, gap, f"reproduced {side} the published value by "
+                        f"{min(map(abs, gap)):.4f} to {max(map(abs, gap)):.4f}, at least the tolerance {t:g}")
+    # both a difference below t and one of at least t fit: how many test images would decide?
+    r = (p_hi - p_lo) / 2
+    test_half = math.sqrt(max(((hi - lo) / 2) ** 2 - (Z95 * seed_spread) ** 2, 0.0))
+    room = (t / 2 - r) ** 2 - (Z95 * seed_spread) ** 2 if t / 2 > r else 0.0
+    n_needed = math.ceil(est.n * test_half ** 2 / room) if est.n and test_half > 0 and room > 0 else None
+    how = (f"a test set of about {n_needed:,} images would decide" if n_needed
+           else "more test images alone would not decide (the spread over seeds or the printed rounding is too wide)")
+    return Decision(INCONCLUSIVE, gap, f"both a difference within ±{t:g} and one of at least {t:g} fit; {how}",
+                    n_needed)
 
 
 def rank(verdict: str) -> int:
@@ -249,7 +262,7 @@ def comparison_rows(exp, mets: Mapping[str, float], estimates: Mapping[str, Esti
                "reproduced": rep, "interval": None if est is None or math.isnan(est.lo) else est.to_dict(),
                "difference": None if rep is None else rep - pm.value, "tolerance": pm.tolerance,
                "expectation": pm.expectation, "reason": pm.reason or inconsistent.get(pm.key, ""),
-               **dec.to_dict()}
+               "informational": pm.key.startswith("history:"), **dec.to_dict()}
         if pm.key in compare_as:
             row["compared_with"] = compared
             row["readings"] = {k: mets.get(k) for k in compare_as[pm.key]}

@@ -59,6 +59,7 @@ def _fake(acc, seed, faithful=True, se=0.01, n=1000):
     return {"study": "s", "experiment": "e", "faithful": faithful, "provenance": {"seed": seed, "split_seed": 1},
             "evaluation": {"metrics": {"accuracy": acc}},
             "comparison": [{"key": "accuracy", "label": "Accuracy", "definition": "", "source": "T", "published": 0.9,
+                            "reproduced": acc,
                             "published_interval": [0.895, 0.905], "tolerance": 0.02, "expectation": "reproduces",
                             "reason": "", "verdict": "x", "interval": iv}]}
 
@@ -68,11 +69,20 @@ def test_aggregate_widens_the_test_interval_by_the_spread_over_seeds():
     st = agg["metrics"]["accuracy"]
     assert abs(st["mean"] - 0.87) < 1e-12 and abs(st["std"] - 0.02) < 1e-12
     (row,) = agg["comparison"]
-    half = 1.959963984540054 * (0.01 ** 2 + 0.02 ** 2) ** 0.5  # test-set se and seed std combined
+    from scipy.stats import t
+
+    half = t.ppf(0.975, 2) * (0.01 ** 2 + 0.02 ** 2 * (1 + 1 / 3)) ** 0.5  # test-set se and seed std combined
     assert abs(row["interval"]["hi"] - (0.87 + half)) < 1e-9 and row["interval"]["method"] == "seeds"
-    assert row["verdict"] == "inconclusive"  # 0.87 ± 0.044 holds both 0.90 and a gap of 0.02
-    tight = R.aggregate([_fake(0.85, 1, se=0.001), _fake(0.85, 2, se=0.001)])
+    assert row["verdict"] == "inconclusive"  # 0.87 ± 0.11 holds both 0.90 and a gap of 0.02
+    tight = R.aggregate([_fake(0.80, 1, se=0.0001), _fake(0.80, 2, se=0.0001)])
     assert tight["comparison"][0]["verdict"] == "not reproduced"
-    close = R.aggregate([_fake(0.90, 1, se=0.002), _fake(0.901, 2, se=0.002)])
+    close = R.aggregate([_fake(0.90, 1, se=0.001), _fake(0.901, 2, se=0.001), _fake(0.90, 3, se=0.001)])
     assert close["comparison"][0]["verdict"] == "consistent"
+    # rows are matched by key, not by position
+    a, b = _fake(0.87, 1), _fake(0.89, 2)
+    b["comparison"] = list(reversed(b["comparison"] + [{**b["comparison"][0], "key": "x", "label": "X"}]))
+    a["comparison"].append({**a["comparison"][0], "key": "x", "label": "X"})
+    assert [r["key"] for r in R.aggregate([a, b])["comparison"]] == ["accuracy", "x"]
+    with pytest.raises(R.ResultsError):
+        R.aggregate([_fake(0.87, 1), {**_fake(0.89, 2), "comparison": []}])
     assert R.aggregate([_fake(0.9, 1, False)])["comparison"][0]["verdict"].startswith("not comparable")
