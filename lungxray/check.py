@@ -34,7 +34,9 @@ class CheckOutcome:
     lines: list[str] = field(default_factory=list)
 
 
-def check_run(path: Path) -> CheckOutcome:
+def check_run(path: Path, member: bool = False) -> CheckOutcome:
+    """One run; ``member``: one seed of a ``--runs`` set, held to published numbers through the set's aggregate
+    (one draw is not the set's verdict), so only to its own predictions here."""
     out = CheckOutcome(path)
     try:
         res = R.load_results(path)
@@ -81,19 +83,29 @@ def check_run(path: Path) -> CheckOutcome:
     mode = ("faithful" + (f" with stated departures ({'; '.join(minor)})" if minor else "")
             + ": held to published numbers" if faithful else
             "not faithful (" + "; ".join(res.get("unfaithful_reasons", [])) + "): held to its own predictions")
+    if member and faithful:
+        mode = mode.replace("held to published numbers", "one seed of a --runs set, held to published numbers "
+                            "through its aggregate.json")
     out.lines.append(mode)
     if res.get("degenerate"):
         out.lines.append("  " + res["degenerate"]["banner"])
     for row in res["comparison"]:
         out.lines.append("  " + row_text(row))
-        if not faithful or row.get("informational") or row["verdict"] not in (V.CONSISTENT, V.NOT_REPRODUCED):
-            continue
-        if row["expectation"] == "reproduces" and row["verdict"] == V.NOT_REPRODUCED:
-            out.failures.append(f"{row['label']} not reproduced: {row_text(row)}")
-        elif row["expectation"] == "deviates" and row["verdict"] == V.CONSISTENT:
-            out.failures.append(f"{row['label']} was declared to deviate ({row['reason']}) but is now consistent: "
-                                "reclassify it in the study module")
+        if not member and faithful:
+            out.failures += expectation_failures(row)
     return out
+
+
+def expectation_failures(row: dict) -> list[str]:
+    """A faithful comparison row against the expectation its study declared before any run."""
+    if row.get("informational") or row["verdict"] not in (V.CONSISTENT, V.NOT_REPRODUCED):
+        return []
+    if row["expectation"] == "reproduces" and row["verdict"] == V.NOT_REPRODUCED:
+        return [f"{row['label']} not reproduced: {row_text(row)}"]
+    if row["expectation"] == "deviates" and row["verdict"] == V.CONSISTENT:
+        return [f"{row['label']} was declared to deviate ({row['reason']}) but is now consistent: "
+                "reclassify it in the study module"]
+    return []
 
 
 def row_text(row: dict) -> str:
@@ -142,7 +154,12 @@ def check_aggregate(path: Path) -> CheckOutcome:
         return out
     if fresh != agg:
         out.failures.append("aggregate.json differs from the aggregate of its runs")
-    out.lines.append(f"{agg['n_runs']} runs, seeds {agg['seeds']}")
+    out.lines.append(f"{agg['n_runs']} runs, seeds {agg['seeds']}"
+                     + (": faithful, held to published numbers" if agg.get("faithful") else ""))
+    for row in agg["comparison"]:
+        out.lines.append("  " + row_text({**row, "reproduced": row.get("mean")}))
+        if agg.get("faithful"):
+            out.failures += expectation_failures(row)
     return out
 
 
@@ -199,7 +216,8 @@ def check_all(root: Path) -> list[CheckOutcome]:
     if not paths:
         raise ResultsError(f"no results.json under {root}")
     aggs = sorted(Path(root).rglob(R.AGGREGATE))
-    return [check_run(p) for p in paths] + [check_aggregate(p) for p in aggs]
+    sets = {a.parent for a in aggs}
+    return [check_run(p, member=p.parent.parent in sets) for p in paths] + [check_aggregate(p) for p in aggs]
 
 
 def compare_to_reference(run: Path, reference: Path, tolerance: float) -> CheckOutcome:

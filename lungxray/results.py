@@ -249,7 +249,7 @@ def aggregate(results: Sequence[dict]) -> dict[str, Any]:
         dec = decide(row["published"], row["tolerance"], est, faithful=faithful,
                      inconsistent=row["verdict"] == "published number inconsistent", seed_spread=s)
         new.update(mean=est.value, std=s, interval=est.to_dict(), **dec.to_dict(),
-                   informational=len(ests) == 1 and row.get("informational", False))
+                   informational=row.get("informational", False))
         rows.append(new)
     return {"schema": AGGREGATE_SCHEMA, "study": results[0]["study"], "experiment": results[0]["experiment"],
             "n_runs": len(results), "seeds": [r["provenance"]["seed"] for r in results],

@@ -22,8 +22,9 @@ Every comparison in the package (``lungxray.faithful.score`` after a run and in 
    ``published number inconsistent``; a run with a departure from the paper that is not minor
    gets ``not comparable (run not faithful)``; a metric the run did not compute, or one with no
    test images behind it (a class absent from the test set), ``not run``.
-5. A training-log value of the evaluated epoch has no interval in one run: its row is
-   informational (``lungxray check`` does not hold it); over seeds it gets the seed spread.
+5. A training-log value of the evaluated epoch has no interval in one run, and its tolerance is the
+   package's (0.05, or 0.1 for a loss), not one its study declared: its row is informational, shown
+   with its verdict but never held by ``lungxray check``; over seeds it gets the seed spread.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ VERDICT_COLOURS = {"consistent": "#2e7d32", "reproduced": "#2e7d32", "not reprod
 SHORT_VERDICTS = {"not comparable (run not faithful)": "n/c: unfaithful",
                   "published number inconsistent": "pub. inconsistent"}
 WARN = "#c62828"
+STATED = "#1565c0"  # a faithful run's stated (minor) departures: information, not a warning
 
 
 def _fmt(v: Any, nd: int = 4) -> str:
@@ -78,9 +79,10 @@ def provenance_page(res: dict) -> plt.Figure:
     y = 0.92
     for b in banners(res):
         lines = textwrap.wrap(b, 80)
+        colour = STATED if b.startswith("FAITHFUL") else WARN
         for i, line in enumerate(lines):
             fig.text(0.06, y - i * 0.018, line, fontsize=9, weight="bold", color="white", va="top",
-                     backgroundcolor=WARN)
+                     backgroundcolor=colour)
         y -= 0.018 * len(lines) + 0.01
     p = res["provenance"]
     v = p.get("versions", {})
@@ -138,7 +140,8 @@ def comparison_pages(res: dict) -> list[plt.Figure]:
             break
         cells = [[textwrap.shorten(r["label"], 40), textwrap.shorten(r["source"], 26), _fmt(r["published"]),
                   _fmt(r["reproduced"]), _interval(r), f"±{r['tolerance']:.3f}",
-                  SHORT_VERDICTS.get(r["verdict"], r["verdict"])] for r in chunk]
+                  ("log: " if r.get("informational") else "") + SHORT_VERDICTS.get(r["verdict"], r["verdict"])]
+                 for r in chunk]
         table = ax.table(cellText=cells, colLabels=["metric", "source", "published", "reproduced", "95% interval",
                                                     "tolerance", "verdict"],
                          colWidths=[0.26, 0.18, 0.08, 0.08, 0.14, 0.08, 0.18], loc="upper center", cellLoc="left")
@@ -149,7 +152,9 @@ def comparison_pages(res: dict) -> list[plt.Figure]:
             if i == 0:
                 cell.set_text_props(weight="bold")
             elif j == 6:
-                cell.set_text_props(color=VERDICT_COLOURS.get(chunk[i - 1]["verdict"], "#555555"), weight="bold")
+                row = chunk[i - 1]
+                cell.set_text_props(color="#555555" if row.get("informational") else
+                                    VERDICT_COLOURS.get(row["verdict"], "#555555"), weight="bold")
         if start == 0:
             defs = [(r["label"], r["definition"]) for r in rows if "[" not in r["key"]]
             txt = "\n".join(textwrap.shorten(f"{lab}: {d}", 160) for lab, d in defs)
@@ -158,7 +163,9 @@ def comparison_pages(res: dict) -> list[plt.Figure]:
                     "\nconsistent: every difference the intervals allow is within the tolerance; inconclusive: both"
                     " a match and a gap of the tolerance fit;\nnot reproduced: the intervals are apart and the gap"
                     " may reach the tolerance (lungxray/verdict.py)."
-                    "\nn/c: not comparable, because the run is not faithful to the paper (see page 1)."
+                    "\nlog: a training-log value of the evaluated epoch, shown for information (no test-set interval,"
+                    " the package's tolerance): never held.\nn/c: not comparable, because the run is not faithful to"
+                    " the paper (see page 1)."
                     "\npub. inconsistent: the paper's own numbers disagree (python -m lungxray audit).")
             txt += "".join(_readings_line(r) for r in rows if r.get("readings"))
             ax.text(0.0, 0.02, "Definitions used (each as the paper's row defines it):\n" + txt, fontsize=6.5,

@@ -82,18 +82,15 @@ def cover_page(studies, collected) -> plt.Figure:
 
 
 def audit_page(study) -> plt.Figure:
-    from lungxray.audit import audit_study
+    from lungxray.audit import SEVERITIES, _line, audit_study, ranked
 
-    claims = audit_study(study)
-    fig = P._page(f"{study.id}: audit of the published numbers")
-    bad = [c for c in claims if c.kind == "consistency" and not c.consistent]
-    finds = [c for c in claims if c.kind == "finding"]
-    n_ok = sum(c.kind == "consistency" and c.consistent for c in claims)
-    lines = [f"{n_ok} published numbers consistent with the paper's other numbers, {len(bad)} inconsistent, "
-             f"{len(finds)} findings.", ""]
-    lines += [f"INCONSISTENT [{c.source}] {c.claim}: published {c.published:g}, recomputed {c.recomputed:.4f}. "
-              f"{c.explanation}" for c in bad]
-    lines += [f"FINDING [{c.source}] {c.claim}" for c in finds]
+    claims = ranked(audit_study(study))
+    fig = P._page(f"{study.id}: audit of the published numbers (worst first)")
+    probs = [c for c in claims if c.problem]
+    counts = ", ".join(f"{sum(c.severity == s for c in probs)} {s}" for s in SEVERITIES)
+    lines = [f"{len(probs)} problems ({counts}); {len(claims) - len(probs)} checks consistent. Critical and major "
+             "with their evidence, minor on one line (python -m lungxray audit -v for all).", ""]
+    lines += [_line(c, full=c.severity != "minor").strip() for c in probs]
     lines += ["", "Variants (details the paper leaves open; defaults in brackets):"]
     lines += [f"{v.name} [{v.default}]: {v.question}" for v in study.variants]
     lines += ["", "Notes:"] + list(study.notes)
