@@ -36,6 +36,19 @@ def _legacy_facts(res: dict, run_dir: Path) -> None:
 
 
 def rescore_run(run_dir: Path) -> Path:
+    """One run folder, under its run-folder lock, so a run still writing there is never mixed with."""
+    from filelock import FileLock, Timeout
+
+    from lungxray.guard import LOCK_NAME, RunFolderBusy
+
+    try:
+        with FileLock(Path(run_dir) / LOCK_NAME, timeout=0):
+            return _rescore_unlocked(Path(run_dir))
+    except Timeout:
+        raise RunFolderBusy(f"{run_dir} is in use by a running run: rescore it when that run has finished") from None
+
+
+def _rescore_unlocked(run_dir: Path) -> Path:
     from lungxray.faithful import score
     from lungxray.report.pdf import write_report
 
@@ -54,13 +67,15 @@ def rescore_run(run_dir: Path) -> Path:
 
 def rescore(root: Path) -> list[Path]:
     """Every run under ``root`` (a run folder or a folder of them), then every aggregate beside them."""
+    from lungxray.guard import RunFolderBusy
+
     root = Path(root)
     runs = [p.parent for p in R.find_results(root)]
     failed = []
     for d in runs:
         try:
             rescore_run(d)
-        except (R.ResultsError, KeyError, ValueError) as exc:
+        except (R.ResultsError, KeyError, ValueError, RunFolderBusy) as exc:
             failed.append(f"{d}: {exc}")
             continue
         log.info("rescored %s", d)

@@ -11,7 +11,7 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -547,16 +547,6 @@ def _subset_note(cfg: RunConfig, data: _Data, mism) -> str:
     if mism:
         parts.append("counts differ from the published dataset")
     return "; ".join(parts) or "full dataset"
-
-
-def compare(exp: Experiment, mets: dict[str, float], faithful: bool, history: dict | None = None,
-            epoch: int | None = None, inconsistent: dict[str, str] | None = None,
-            compare_as: Mapping[str, Sequence[str]] | None = None) -> list[dict]:
-    """Published vs reproduced without test-set intervals (point estimates): ``lungxray.verdict``'s rule."""
-    from lungxray.verdict import comparison_rows
-
-    return comparison_rows(exp, mets, {}, faithful=faithful, history=history, epoch=epoch,
-                           inconsistent=inconsistent, compare_as=compare_as)
 
 
 def published_dict(exp: Experiment) -> dict:

@@ -3,7 +3,7 @@
 import pytest
 
 from lungxray.audit import SEVERITIES
-from lungxray.runner import compare
+from lungxray.verdict import comparison_rows
 from reproductions import cnn_vs_lstm as C
 
 ST = C.STUDY
@@ -43,7 +43,8 @@ def _mets():
 @pytest.mark.parametrize("reading", ["positive", "macro"])
 def test_comparison_uses_the_variants_reading_and_shows_both(reading):
     exp = ST.experiment("cnn")
-    rows = {r["key"]: r for r in compare(exp, _mets(), True, compare_as=_cfg("cnn", metrics=reading).compare_as)}
+    rows = {r["key"]: r for r in comparison_rows(exp, _mets(), {}, faithful=True,
+                                                compare_as=_cfg("cnn", metrics=reading).compare_as)}
     row = rows["precision[abnormal]"]
     assert row["compared_with"] == C.READINGS[reading]["precision"]
     assert row["reproduced"] == _mets()[C.READINGS[reading]["precision"]]

@@ -352,3 +352,20 @@ def test_resume_from_a_damaged_backup_never_gives_a_wrong_model(tmp_path, capsys
         assert "truncated or damaged" in caplog.text
         assert "resuming from the previous backup (after epoch 2)" in caplog.text
     same_result(tmp_path / "cnn", reference)
+
+
+def test_rescore_never_writes_into_a_folder_a_run_holds(tmp_path):
+    import shutil
+
+    from filelock import FileLock
+
+    from lungxray.guard import LOCK_NAME, RunFolderBusy
+    from lungxray.rescore import rescore_run
+
+    run = tmp_path / "lstm"
+    shutil.copytree(Path(__file__).parents[1] / "reports/uly2023/offline/lstm", run)
+    before = (run / "results.json").read_bytes()
+    with FileLock(run / LOCK_NAME, timeout=0), pytest.raises(RunFolderBusy, match="in use"):
+        rescore_run(run)
+    assert (run / "results.json").read_bytes() == before
+    rescore_run(run)  # free again: rescored in place

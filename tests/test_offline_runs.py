@@ -25,14 +25,6 @@ OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:
            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
 
 
-@pytest.fixture
-def keras_home(tmp_path, monkeypatch) -> Path:
-    from keras.src.backend import config
-
-    home = tmp_path / "keras_home"
-    (home / "models").mkdir(parents=True)
-    monkeypatch.setattr(config, "_KERAS_DIR", str(home))
-    return home
 
 
 @pytest.fixture(scope="module")

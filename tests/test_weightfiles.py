@@ -8,7 +8,6 @@ import h5py
 import keras
 import numpy as np
 import pytest
-from keras.src.backend import config as keras_config
 from keras.src.legacy.saving import legacy_h5_format
 
 from lungxray.cli import main as cli_main
@@ -48,13 +47,6 @@ def mnv2_file(tmp_path_factory) -> Path:
     return fake_keras_weights(tmp_path_factory.mktemp("w") / MNV2_224)
 
 
-@pytest.fixture
-def keras_home(tmp_path, monkeypatch) -> Path:
-    """A temporary KERAS_HOME for this process (Keras reads the variable once, at import)."""
-    home = tmp_path / "keras_home"
-    (home / "models").mkdir(parents=True)
-    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(home))
-    return home
 
 
 # --- the file table --------------------------------------------------------------------------------
