@@ -137,7 +137,7 @@ def generic_claims(study) -> list[Claim]:
     out: list[Claim] = []
     for exp in study.experiments:
         pub = exp.published
-        cfg = exp.configure(study.defaults())
+        cfg = study.resolve(exp)
         positive = 1 if cfg.binary_positive else None
         by_key: dict[str, list] = {}
         for pm in pub.metrics:

@@ -106,7 +106,7 @@ def bench(study_id: str, data_dir: str | None = None, batches: int = 8, seed: in
 
     study = get_study(study_id)
     exp = study.experiments[0]
-    cfg = exp.configure(study.defaults())
+    cfg = study.resolve(exp)
     bs = cfg.train.batch_size
     n = bs * batches
     tmp = tempfile.TemporaryDirectory(prefix="lungxray-bench-")

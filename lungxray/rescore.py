@@ -26,7 +26,7 @@ def _legacy_facts(res: dict, run_dir: Path) -> None:
         prov["manifest_given"] = argv[argv.index("--manifest") + 1] if "--manifest" in argv[:-1] else None
     if "image_sizes" not in prov and not res.get("smoke"):
         from lungxray.data.splits import read_manifest
-        from lungxray.runner import image_sizes
+        from lungxray.prepare import image_sizes
 
         root = Path(prov["data_root"]) if prov.get("data_root") else None
         if root is not None and root.is_dir() and (run_dir / R.MANIFEST).is_file():
@@ -51,16 +51,18 @@ def rescore_run(run_dir: Path) -> Path:
 def _rescore_unlocked(run_dir: Path) -> Path:
     from lungxray.faithful import score
     from lungxray.report.pdf import write_report
+    from lungxray.result_types import RunResult, migrate_result
 
-    res = R.load_results(run_dir)
-    classes = res["evaluation"]["classes"]
+    path, data = R.load_raw(run_dir)
+    _legacy_facts(data, run_dir)
+    data.setdefault("departures", [])
+    data.setdefault("degenerate", None)
+    data["schema"] = "lungxray.results/2" if data["schema"] == "lungxray.results/1" else data["schema"]
+    res = RunResult.from_dict(migrate_result(data), str(path))
+    classes = res.evaluation.classes
     y_true, y_pred = R.read_predictions(run_dir / R.PREDICTIONS, classes)
-    _legacy_facts(res, run_dir)
-    res.setdefault("departures", [])
-    res.setdefault("degenerate", None)
-    res["schema"] = R.SCHEMA
-    score(res, get_study(res["study"]), y_true, y_pred, R.read_probabilities(run_dir / R.PREDICTIONS, classes))
-    R.atomic_write_text(run_dir / R.RESULTS, R.dumps(res))
+    score(res, get_study(res.study), y_true, y_pred, R.read_probabilities(run_dir / R.PREDICTIONS, classes))
+    R.atomic_write_text(run_dir / R.RESULTS, res.to_json())
     write_report(res, run_dir / R.REPORT)
     return run_dir
 
@@ -84,7 +86,7 @@ def rescore(root: Path) -> list[Path]:
     for agg in sorted(root.rglob(R.AGGREGATE)):
         import json
 
-        members = [agg.parent / d for d in json.loads(agg.read_text())["runs"]]
+        members = [agg.parent / d for d in json.loads(agg.read_text())["runs"]]  # any schema: only its members
         R.write_aggregate(agg.parent, members)
         log.info("rescored %s", agg)
     return runs

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
 import logging
 import os
 import platform
@@ -24,14 +23,23 @@ from typing import Any
 import numpy as np
 
 from lungxray.errors import ResultsError
+from lungxray.result_types import (  # noqa: F401  (re-exported: the schema lives with its types)
+    AGGREGATE_SCHEMA,
+    READABLE_AGGREGATE_SCHEMAS,
+    READABLE_SCHEMAS,
+    SCHEMA,
+    AggregateResult,
+    AggregateRow,
+    RunResult,
+    dumps,
+)
 
 log = logging.getLogger(__name__)
 
-SCHEMA = "lungxray.results/2"  # /2: departures, degenerate, intervals and verdicts of lungxray.verdict
-READABLE_SCHEMAS = ("lungxray.results/1", SCHEMA)  # /1 files are brought to /2 by `lungxray rescore`
 RESULTS, PREDICTIONS, REPORT, MANIFEST = "results.json", "predictions.csv", "report.pdf", "manifest.csv"
-RUN_FILES = (RESULTS, PREDICTIONS, REPORT, MANIFEST, "history.csv", "best.weights.h5", "backup",
-             "callback_state.json")
+MODEL = "model.keras"  # the trained model (not committed: tens of MB)
+RUN_FILES = (RESULTS, PREDICTIONS, REPORT, MANIFEST, MODEL, "history.csv", "best.weights.h5", "backup",
+             "callback_state.json", "tensorboard", "gradcam.png")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -53,20 +61,6 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _json_default(o: Any):
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n"
 
 
 def prepare_run_dir(path: Path, overwrite: bool = False) -> Path:
@@ -181,18 +175,15 @@ def read_probabilities(path: Path, classes: Sequence[str]) -> np.ndarray:
                            "Re-run the study to regenerate it.") from None
 
 
-def load_results(path: Path) -> dict[str, Any]:
-    """Read and validate a results.json; a clear ResultsError for anything else."""
+def load_raw(path: Path) -> tuple[Path, dict[str, Any]]:
+    """A results.json as JSON, with its schema and required fields checked (``lungxray rescore`` reads
+    schema /1 files this way); a clear ResultsError for anything else."""
+    from lungxray.result_types import _read_json
+
     path = Path(path)
     if path.is_dir():
         path = path / RESULTS
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultsError(f"{path} is not readable JSON ({exc}); it may be truncated or not a "
-                           "lungxray results file. Re-run the study, or delete the folder.") from None
+    data = _read_json(path)
     if not isinstance(data, dict) or data.get("schema") not in READABLE_SCHEMAS:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ResultsError(f"{path} is not a lungxray results file (schema {found!r}, expected {SCHEMA!r}).")
@@ -200,7 +191,16 @@ def load_results(path: Path) -> dict[str, Any]:
                if k not in data]
     if missing:
         raise ResultsError(f"{path} lacks required field(s) {missing}; it is damaged or from another tool.")
-    return data
+    return path, data
+
+
+def load_results(path: Path) -> RunResult:
+    """Read and validate a results.json (schema /2 is migrated in memory; /1 needs `lungxray rescore`)."""
+    path, data = load_raw(path)
+    if data["schema"] == "lungxray.results/1":
+        raise ResultsError(f"{path} has schema lungxray.results/1: bring it up to date with "
+                           f"`python -m lungxray rescore {path.parent}`")
+    return RunResult.from_dict(data, str(path))
 
 
 def find_results(root: Path) -> list[Path]:
@@ -208,63 +208,59 @@ def find_results(root: Path) -> list[Path]:
 
 
 AGGREGATE = "aggregate.json"
-AGGREGATE_SCHEMA = "lungxray.aggregate/2"  # /2: intervals over test images and seeds, verdicts of lungxray.verdict
 
 
-def aggregate(results: Sequence[dict]) -> dict[str, Any]:
-    """Runs that differ only in seed: every metric's values, mean and std, and each published number's verdict
-    by ``lungxray.verdict``'s rule on the interval where one more run lands (test-set and seed spread)."""
-    from lungxray.verdict import Estimate, decide, over_seeds
+def aggregate(results: Sequence[RunResult], names: Sequence[str] = ()) -> AggregateResult:
+    """Runs that differ only in seed (``names``: their folders): every metric's values, mean and std, and each
+    published number's verdict by ``lungxray.verdict``'s rule on the interval where one more run lands."""
+    from lungxray.result_types import MetricSpread
 
     if not results:
         raise ResultsError("nothing to aggregate")
-    keys = [k for k in results[0]["evaluation"]["metrics"] if all(k in r["evaluation"]["metrics"] for r in results)]
+    first = results[0]
+    keys = [k for k in first.evaluation.metrics if all(k in r.evaluation.metrics for r in results)]
     stats = {}
     for k in keys:
-        vals = np.array([r["evaluation"]["metrics"][k] for r in results], dtype=float)
-        stats[k] = {"mean": float(vals.mean()), "std": float(vals.std(ddof=1)) if len(vals) > 1 else 0.0,
-                    "values": vals.tolist()}
-    faithful = all(r.get("faithful") for r in results)
-    key_sets = [[row["key"] for row in r["comparison"]] for r in results]
+        vals = np.array([r.evaluation.metrics[k] for r in results], dtype=float)
+        stats[k] = MetricSpread(float(vals.mean()), float(vals.std(ddof=1)) if len(vals) > 1 else 0.0, vals.tolist())
+    faithful = all(bool(r.faithful) for r in results)
+    key_sets = [[row.key for row in r.comparison] for r in results]
     if any(set(ks) != set(key_sets[0]) for ks in key_sets):
         raise ResultsError("the runs compare different published numbers (results from different study versions?): "
                            "rescore them with `python -m lungxray rescore` first")
-    by_key = [{row["key"]: row for row in r["comparison"]} for r in results]
-    rows = []
-    for key in key_sets[0]:
-        row = by_key[0][key]
-        per_run = [b[key] for b in by_key]
-        new = {k: row.get(k) for k in ("key", "label", "definition", "source", "published", "published_interval",
-                                        "tolerance", "expectation", "reason")}
-        if any(x.get("reproduced") is None for x in per_run):
-            new.update(mean=None, std=None, interval=None, verdict=row["verdict"], gap_interval=None, detail="",
-                       n_to_decide=None, informational=row.get("informational", False))
-            rows.append(new)
-            continue
-        # a log value has no test-set interval: over seeds, its spread is its uncertainty
-        ests = [Estimate(**x["interval"]) if x.get("interval") else
-                Estimate(x["reproduced"], float("nan"), float("nan"), float("nan"), "none", 0) for x in per_run]
-        est = over_seeds(ests, bounded=not (key.endswith("loss") or key == "loss"))
-        s = float(np.std([e.value for e in ests], ddof=1)) if len(ests) > 1 else 0.0
-        dec = decide(row["published"], row["tolerance"], est, faithful=faithful,
-                     inconsistent=row["verdict"] == "published number inconsistent", seed_spread=s)
-        new.update(mean=est.value, std=s, interval=est.to_dict(), **dec.to_dict(),
-                   informational=row.get("informational", False))
-        rows.append(new)
-    return {"schema": AGGREGATE_SCHEMA, "study": results[0]["study"], "experiment": results[0]["experiment"],
-            "n_runs": len(results), "seeds": [r["provenance"]["seed"] for r in results],
-            "split_seed": results[0]["provenance"].get("split_seed"),
-            "split_seeds": [r["provenance"].get("split_seed") for r in results], "faithful": faithful,
-            "departures": results[0].get("departures", []),
-            "runs": [r["_dir"] for r in results if "_dir" in r], "metrics": stats, "comparison": rows}
+    by_key = [{row.key: row for row in r.comparison} for r in results]
+    rows = [_aggregate_row([b[key] for b in by_key], faithful) for key in key_sets[0]]
+    return AggregateResult(AGGREGATE_SCHEMA, first.study, first.experiment, len(results),
+                           [r.provenance.seed for r in results], first.provenance.split_seed,
+                           [r.provenance.split_seed for r in results], faithful, first.departures, list(names),
+                           stats, rows)
+
+
+def _aggregate_row(per_run: Sequence[Any], faithful: bool) -> AggregateRow:
+    """One published number over the runs (each a ``ComparisonRow``)."""
+    from lungxray.result_types import Interval
+    from lungxray.verdict import Estimate, decide, over_seeds
+
+    row = per_run[0]
+    same = {k: getattr(row, k) for k in ("key", "label", "definition", "source", "published", "published_interval",
+                                         "tolerance", "expectation", "reason")}
+    if any(x.reproduced is None for x in per_run):
+        return AggregateRow(**same, mean=None, std=None, interval=None, verdict=row.verdict, gap_interval=None,
+                            detail="", n_to_decide=None, informational=row.informational)
+    # a log value has no test-set interval: over seeds, its spread is its uncertainty
+    ests = [Estimate(**vars(x.interval)) if x.interval else
+            Estimate(x.reproduced, float("nan"), float("nan"), float("nan"), "none", 0) for x in per_run]
+    est = over_seeds(ests, bounded=not (row.key.endswith("loss") or row.key == "loss"))
+    s = float(np.std([e.value for e in ests], ddof=1)) if len(ests) > 1 else 0.0
+    dec = decide(row.published, row.tolerance, est, faithful=faithful,
+                 inconsistent=row.verdict == "published number inconsistent", seed_spread=s)
+    return AggregateRow(**same, mean=est.value, std=s, interval=Interval(**est.to_dict()), verdict=dec.verdict,
+                        gap_interval=dec.gap, detail=dec.detail, n_to_decide=dec.n_to_decide,
+                        informational=row.informational)
 
 
 def write_aggregate(folder: Path, run_dirs: Sequence[Path]) -> Path:
-    results = []
-    for d in run_dirs:
-        r = load_results(d)
-        r["_dir"] = Path(d).name
-        results.append(r)
+    results = [load_results(d) for d in run_dirs]
     path = Path(folder) / AGGREGATE
-    atomic_write_text(path, dumps(aggregate(results)))
+    atomic_write_text(path, aggregate(results, [Path(d).name for d in run_dirs]).to_json())
     return path

@@ -12,13 +12,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
-from lungxray.errors import DataError, LungxrayError
+from lungxray.errors import LungxrayError
+from lungxray.prepare import DataSource, prepare
 from lungxray.study import Experiment, RunConfig, Study
 
 log = logging.getLogger("lungxray")
@@ -71,6 +69,8 @@ def build_parser(study: Study) -> argparse.ArgumentParser:
     o.add_argument("--smoke", action="store_true",
                    help="generate a small dataset in this study's layout and run everything quickly "
                    "(weights none, few epochs); proves the pipeline, not the paper")
+    o.add_argument("--tensorboard", action="store_true",
+                   help="write TensorBoard logs to <run folder>/tensorboard (keras.callbacks.TensorBoard)")
     o.add_argument("--list-variants", action="store_true", help="print the variants and their defaults, then exit")
     o.add_argument("-q", "--quiet", action="store_true", help="less output")
     return p
@@ -119,6 +119,7 @@ class RunOptions:
     jit: bool = False
     strategy: str = "none"
     resplit: bool = False  # with runs > 1: split seed = run seed
+    tensorboard: bool = False  # TensorBoard logs in <run folder>/tensorboard
 
     @classmethod
     def from_args(cls, a: argparse.Namespace) -> RunOptions:
@@ -127,7 +128,7 @@ class RunOptions:
         return cls(a.data_dir, a.download, a.manifest, a.allow_count_mismatch, a.weights,
                    parse_variants(a.variant), tuple(a.experiment), a.epochs, a.seed, a.out, a.overwrite,
                    a.smoke, 0 if a.quiet else 2, a.runs, None, a.mixed_precision, a.jit, a.strategy,
-                   a.resplit)
+                   a.resplit, a.tensorboard)
 
 
 def main(study: Study, argv: Sequence[str] | None = None) -> int:
@@ -146,7 +147,7 @@ def main(study: Study, argv: Sequence[str] | None = None) -> int:
                                         sys.argv[1:] if argv is None else argv), file=sys.stderr)
         return 130
     except (LungxrayError, ValueError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.args[0] if isinstance(exc, KeyError) and exc.args else exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
     except OSError as exc:
         if not guard.is_disk_full(exc):
@@ -161,92 +162,24 @@ def main(study: Study, argv: Sequence[str] | None = None) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _select_subset(records, cfg: RunConfig, seed: int):
-    if cfg.per_class_limit is None:
-        return records
-    out = []
-    for c in cfg.classes:
-        rs = [r for r in records if r.label == c]
-        if cfg.subset_selection == "random":
-            idx = np.sort(np.random.default_rng(seed).choice(len(rs), size=min(cfg.per_class_limit, len(rs)),
-                                                             replace=False))
-            rs = [rs[i] for i in idx]
-        else:  # "first": natural file-name order, as the layout scan returns them
-            rs = rs[: cfg.per_class_limit]
-        if len(rs) < cfg.per_class_limit:
-            raise DataError(f"class {c} has only {len(rs)} images; the study uses {cfg.per_class_limit}")
-        out += rs
-    return out
-
-
-class _Data:
-    """Discovered data, shared by the experiments of one study run."""
-
-    def __init__(self, study: Study, opts: RunOptions, tmp: Path | None, cfg0: RunConfig):
-        from lungxray.data import discover, get_dataset
-        from lungxray.data.synthetic import make_dataset
-
-        self.spec = get_dataset(cfg0.dataset)
-        self.synthetic = opts.smoke
-        if opts.smoke:
-            data_dir = make_dataset(cfg0.dataset, tmp / "smoke-data", study.smoke.per_class, opts.seed,
-                                    classes=cfg0.classes)
-        else:
-            data_dir = opts.data_dir
-        self.found = discover(self.spec, data_dir, opts.download)
-        self.pipelines: dict[Any, Any] = {}
-        self.features: dict[Any, Any] = {}  # frozen-backbone features, shared by experiments
-        self._screen: dict[str, tuple[str | None, str | None]] = {}
-
-    def screened(self, records):
-        """Decode each file once per study run; unreadable files are skipped, logged and reported."""
-        from lungxray.data.verify import screen
-
-        todo = [r for r in records if r.path not in self._screen]
-        if todo:
-            good, bad, hashes = screen(self.found.root, todo)
-            for b in bad:
-                self._screen[b["file"]] = (b["reason"], None)
-                log.warning("skipped %s: %s", b["file"], b["reason"])
-            for r in good:
-                self._screen[r.path] = (None, hashes[r.path])
-        ok = [r for r in records if self._screen[r.path][0] is None]
-        bad = [{"file": r.path, "reason": self._screen[r.path][0]} for r in records if self._screen[r.path][0]]
-        return ok, bad, {r.path: self._screen[r.path][1] for r in ok}
-
-
 def run_study(study: Study, opts: RunOptions) -> list[Path]:
+    """Every chosen experiment (K seeds each with ``--runs K``), data discovered once."""
+    from lungxray.guard import run_dir_locks
     from lungxray.models.weights import parse_weights
     from lungxray.results import source_revision
 
     source_revision()  # pin the code revision now, before anything can change the checkout
-
-    given = dict(opts.variants or {})
-    if opts.smoke:
-        given.update(study.smoke.variants)
-    choices = study.resolve_variants(given)
+    choices = study.choices(opts.variants, smoke=opts.smoke)
     names = opts.experiments or (study.smoke.experiments if opts.smoke else ())
     exps = [study.experiment(n) for n in names] if names else list(study.experiments)
     weights = None if opts.smoke else parse_weights(opts.weights)
+    preflight_weights([study.resolve(e, choices, smoke=opts.smoke) for e in exps], weights)
     out_parent = Path(opts.out or f"runs/{study.id}")
-    from lungxray.guard import run_dir_locks
-
+    dirs: list[Path] = []
     with run_dir_locks(), tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
-        data = _Data(study, opts, Path(tmp), exps[0].configure(choices))
-        if opts.runs == 1:
-            dirs = [run_experiment(study, e, choices, opts, data, weights, out_parent / e.name) for e in exps]
-        else:
-            from lungxray.results import write_aggregate
-
-            dirs = []
-            for e in exps:
-                members = [run_experiment(study, e, choices,
-                                          replace(opts, seed=opts.seed + k,
-                                                  split_seed=opts.seed + k if opts.resplit else opts.seed),
-                                          data, weights, out_parent / e.name / f"seed-{opts.seed + k}")
-                           for k in range(opts.runs)]
-                log.info("wrote %s", write_aggregate(out_parent / e.name, members))
-                dirs += members
+        data = data_source(study, opts, Path(tmp), study.resolve(exps[0], choices, smoke=opts.smoke))
+        for e in exps:
+            dirs += run_set(study, e, choices, opts, data, weights, out_parent / e.name)
     if len(study.experiments) > 1 and opts.runs == 1:
         from lungxray.report.summary import write_summary
 
@@ -254,303 +187,68 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
     return dirs
 
 
-def _check_scan(data: _Data, cfg: RunConfig, opts: RunOptions) -> list[dict]:
-    from lungxray.data.verify import count_mismatches
+def run_set(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOptions, data: DataSource,
+            weights: str | None, out: Path) -> list[Path]:
+    """One experiment: one run, or ``--runs K`` seeds in ``seed-N/`` folders and their aggregate."""
+    if opts.runs == 1:
+        return [run_experiment(study, exp, choices, opts, data, weights, out)]
+    from lungxray.results import write_aggregate
 
-    scan = data.found.scan
-    wanted = set(cfg.classes)
-    missing = [c for c in scan.missing_classes if c.split("/")[-1] in wanted]
-    if missing:
-        raise DataError(f"{data.found.root}: class folder(s) missing: {', '.join(missing)}. This study needs "
-                        f"{', '.join(cfg.classes)}; check --data-dir or the download.")
-    empty = [c for c in scan.empty_classes if c.split("/")[-1] in wanted]
-    if empty:
-        raise DataError(f"{data.found.root}: class folder(s) with no images: {', '.join(empty)}.")
-    if data.synthetic:
-        return []
-    mism = [asdict(m) for m in count_mismatches(data.spec, [r for r in scan.records if r.label in wanted],
-                                                cfg.classes)]
-    if mism and not opts.allow_count_mismatch:
-        lines = "; ".join(f"{m['scope']}/{m['label']}: expected {m['expected']}, found {m['found']}" for m in mism)
-        raise DataError(f"{data.found.root}: image counts differ from the published dataset ({lines}). "
-                        "Check the download with `python -m lungxray verify-data "
-                        f"{data.spec.key} --data-dir DIR`, or pass --allow-count-mismatch to run anyway "
-                        "(the results then say so).")
-    return mism
+    members = [run_experiment(study, exp, choices,
+                              replace(opts, seed=opts.seed + k, split_seed=opts.seed + k if opts.resplit else opts.seed),
+                              data, weights, out / f"seed-{opts.seed + k}")
+               for k in range(opts.runs)]
+    log.info("wrote %s", write_aggregate(out, members))
+    return members
 
 
-def image_sizes(root: Path, records, limit: int = 20) -> tuple[list[list[int]], int | None]:
-    """The first ``limit`` distinct (width, height) of the run's images by size, and the smallest side of all,
-    read from file headers (Pillow opens lazily, decoding nothing)."""
-    from PIL import Image
-
-    found: set[tuple[int, int]] = set()
-    for r in records:
-        try:
-            with Image.open(root / r.path) as im:
-                found.add(im.size)
-        except OSError:
-            continue
-    return [list(s) for s in sorted(found)[:limit]], (min(min(s) for s in found) if found else None)
-
-
-def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOptions, data: _Data,
-                   weights: str | None, out: Path) -> Path:
-    import keras
-
-    from lungxray import results as R
-    from lungxray.data import balancing
-    from lungxray.data.pipeline import ImagePipeline, full_batches
-    from lungxray.data.splits import (
-        make_split,
-        manifest_hash,
-        manifest_text,
-        read_manifest,
-        split_counts,
-    )
-    from lungxray.data.verify import cross_split_duplicates
-    from lungxray.features import FeaturePipeline, frozen_parts, weights_digest
-    from lungxray.guard import check_free_space, claim_run_dir
-    from lungxray.models import build_model
-    from lungxray.models.weights import describe
-    from lungxray.report.pdf import write_report
-    from lungxray.train import (
-        BatchMeanAccuracy,
-        EpochSeeds,
-        TrainBatchMeanAccuracy,
-        best_epoch,
-        compile_model,
-        distribution_scope,
-        fit,
-        set_determinism,
-        set_precision,
-    )
-
-    t0 = time.time()
-    cfg = exp.configure(choices)
-    if opts.smoke and study.smoke.image_size:
-        cfg = replace(cfg, image=replace(cfg.image, size=study.smoke.image_size))
-    paper_epochs = cfg.train.epochs
-    epochs = opts.epochs or (study.smoke.epochs if opts.smoke else paper_epochs)
+def data_source(study: Study, opts: RunOptions, tmp: Path, cfg: RunConfig) -> DataSource:
     if opts.smoke:
-        params = {**cfg.model.params, **study.smoke.model_params}
-        cfg = replace(cfg, per_class_limit=None, model=replace(cfg.model, params=params))
-    mism = _check_scan(data, cfg, opts)
-    records = [r for r in data.found.records if r.label in cfg.classes]
-    if opts.manifest:  # refuse a bad manifest (rows outside the dataset, missing files) before decoding anything
-        read_manifest(opts.manifest, data.found.root, cfg.classes)
-    records, unreadable, hashes = data.screened(records)
-    split_seed = opts.seed if opts.split_seed is None else opts.split_seed
-    records = _select_subset(records, cfg, split_seed)
-    if opts.manifest:
-        records = read_manifest(opts.manifest, data.found.root, cfg.classes)
-    else:
-        records = make_split(records, cfg.split, split_seed)
-    if cfg.balancing != "none" and not opts.manifest:  # a given manifest already lists the resampled set
-        train = balancing.resample([r for r in records if r.split == "train"], cfg.balancing, split_seed)
-        records = train + [r for r in records if r.split != "train"]
-    if opts.manifest:
-        missing = [r.path for r in records if r.path not in hashes]
-        if missing:
-            raise DataError(f"--manifest {opts.manifest} names {len(missing)} file(s) that cannot be decoded: "
-                            f"{', '.join(missing[:5])}. Fix or remove them, or drop --manifest.")
-    dups = cross_split_duplicates(records, hashes)
-    if dups:
-        log.warning("%d group(s) of byte-identical images sit in more than one split (first: %s)", len(dups),
-                    " = ".join(dups[0]["files"]))
+        return DataSource.generated(cfg.dataset, tmp / "smoke-data", study.smoke.per_class, opts.seed, cfg.classes)
+    return DataSource(cfg.dataset, opts.data_dir, download=opts.download)
+
+
+def preflight_weights(cfgs: Sequence[RunConfig], weights: str | None) -> None:
+    """Fail in a second, before any image is decoded, when ImageNet weights are neither cached nor downloadable:
+    a model whose Keras weights file is not in the cache is built once (Keras tries its download)."""
+    if weights != "imagenet":
+        return  # none: nothing to load; a PATH was checked by parse_weights and is loaded by the run
+    from lungxray.models import build_model
+    from lungxray.models.weightfiles import KERAS_CACHE, keras_models_dir, weight_files
+
+    seen = set()
+    for cfg in cfgs:
+        shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
+        if not cfg.model.uses_pretrained or (cfg.model, shape) in seen:
+            continue
+        seen.add((cfg.model, shape))
+        files = weight_files(cfg.model, shape)
+        if any(f.place == KERAS_CACHE and not (keras_models_dir() / f.name).is_file() for f in files):
+            build_model(cfg.model, 2, shape, weights)
+
+
+def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOptions, data: DataSource,
+                   weights: str | None, out: Path) -> Path:
+    """One run: prepare -> claim the folder -> fit -> evaluate -> assemble -> score and write."""
+    from lungxray import results as R
+    from lungxray.assemble import RunFacts, assemble, command_line, provenance, write_run
+    from lungxray.data.splits import manifest_text
+    from lungxray.evaluate import evaluate, extra_evaluation
+    from lungxray.fitting import FitOptions, fit_model
+    from lungxray.guard import claim_run_dir
+
+    facts = RunFacts(opts.seed, weights, opts.smoke, opts.jit, opts.strategy, command_line(study), time.time())
+    cfg = study.resolve(exp, choices, smoke=opts.smoke, epochs=opts.epochs)
+    prep = prepare(data, cfg, split_seed=opts.seed if opts.split_seed is None else opts.split_seed,
+                   manifest=opts.manifest, allow_count_mismatch=opts.allow_count_mismatch)
     run_dir = claim_run_dir(out, opts.overwrite)  # locked for this process; a busy folder refuses
     log.info("%s/%s -> %s", study.id, exp.name, run_dir)
-    R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(records, hashes))  # with each file's sha256
-
-    op_det = set_determinism(opts.seed)
-    binary = cfg.binary_positive is not None
-    if binary and cfg.classes[1] != cfg.binary_positive:
-        raise ValueError(f"{exp.name}: binary_positive must be the second class, got {cfg.classes}")
-    key = (cfg.image, cfg.augment, cfg.train.batch_size, binary, tuple(r.path for r in records))
-    pipe = data.pipelines.get(key)
-    if pipe is None:
-        pipe = ImagePipeline(data.found.root, records, cfg.classes, cfg.image, cfg.augment,
-                             cfg.train.batch_size, opts.seed, binary=binary)
-        data.pipelines[key] = pipe
-    pipe.seed = opts.seed  # decoded images are shared across seeds; the order and augmentation are not
-    n_out = 1 if binary else len(cfg.classes)
-    shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
-    keras.backend.clear_session()
-    set_determinism(opts.seed)
-    policy = set_precision(opts.mixed_precision)
-    scope = distribution_scope(opts.strategy)
-    from lungxray.models.weightfiles import recording
-
-    with scope, recording() as weights_files:  # the sha256 of each weights file loaded
-        model = build_model(cfg.model, n_out, shape, weights)
-    check_free_space(run_dir, model.count_params())
-    inputs, trained = pipe, model
-    parts = frozen_parts(model)
-    if parts is not None and not cfg.augment.active:  # same features every epoch: compute them once
-        fkey = (key, weights_digest(parts[0]))
-        if fkey not in data.features:
-            log.info("frozen backbone, no augmentation: computing features once")
-            data.features[fkey] = FeaturePipeline(pipe, parts[0])
-        inputs, trained = data.features[fkey], parts[1]
-        inputs.seed = opts.seed
-    with scope:
-        compile_model(trained, cfg.train, binary, jit=opts.jit)
-    cw = balancing.class_weights(inputs.labels("train"), len(cfg.classes)) if cfg.train.class_weight else None
-    train_cfg = replace(cfg.train, epochs=epochs)
-    extra = [EpochSeeds(opts.seed, inputs.epoch, getattr(inputs, "augmenter", None))]
-    if cfg.train.batch_mean_accuracy:
-        extra.append(BatchMeanAccuracy(inputs.dataset(cfg.val_split), inputs.labels(cfg.val_split),
-                                       cfg.train.batch_size, binary))
-        extra.append(TrainBatchMeanAccuracy(len(inputs.labels("train")), cfg.train.batch_size))
-    val_ds = inputs.dataset(cfg.val_split)
-    if cfg.train.val_steps == "floor":
-        val_ds = full_batches(val_ds, len(inputs.labels(cfg.val_split)), cfg.train.batch_size)
-    history = fit(trained, inputs.dataset("train", training=True), val_ds, train_cfg,
-                  run_dir, epochs, class_weight=cw, verbose=opts.verbose, extra_callbacks=extra)
-    ev = evaluate(trained, inputs, "test", cfg, binary)
-    best = best_epoch(history, cfg.train.select_best)
-    files, y_true, y_pred, proba = (ev.pop(k) for k in ("files", "y_true", "y_pred", "proba"))
-    R.write_predictions(run_dir / R.PREDICTIONS, files, y_true, y_pred, proba, cfg.classes)
-    extra_evals = {name: extra_evaluation(name, y_pred, inputs, hashes, cfg) for name in cfg.extra_evaluations}
-    result = {
-        "schema": R.SCHEMA,
-        "study": study.id,
-        "experiment": exp.name,
-        "title": f"{study.title}: {exp.title}",
-        "faithful": None,  # filled by faithful.score below, with departures and comparison
-        "unfaithful_reasons": [],
-        "departures": [],
-        "degenerate": None,
-        "smoke": opts.smoke,
-        "variant": choices,
-        "variants": [{"name": v.name, "question": v.question, "choice": choices[v.name],
-                      "meaning": v.choices[choices[v.name]], "default": v.default} for v in study.variants],
-        "config": {**asdict(cfg), "train": asdict(train_cfg)},
-        "provenance": {
-            "seed": opts.seed,
-            "split_seed": split_seed,
-            "weights": ("not applicable" if not cfg.model.uses_pretrained
-                        else "none" if weights is None else weights),
-            "weights_description": describe(weights) if cfg.model.uses_pretrained else "not applicable (no pretrained part)",
-            "weights_files": weights_files,
-            "dataset": data.spec.key,
-            "data_root": "generated by lungxray.data.synthetic (temporary)" if data.synthetic else str(data.found.root),
-            "data_root_note": data.found.located.note,
-            "data_subset": _subset_note(cfg, data, mism),
-            "count_mismatches": mism,
-            "count_mismatch_allowed": bool(mism),
-            "skipped_files": [{"file": f, "reason": w} for f, w in data.found.scan.skipped] + unreadable,
-            "duplicates_across_splits": dups,
-            "manifest": R.MANIFEST,
-            "manifest_given": opts.manifest,
-            **dict(zip(("image_sizes", "image_min_side"),
-                       ([], None) if data.synthetic else image_sizes(data.found.root, records), strict=True)),
-            "manifest_sha256": manifest_hash(records),
-            "counts": split_counts(records),
-            "epochs_run": len(next(iter(history.values()), [])),
-            "epochs_requested": epochs,
-            "op_determinism": op_det,
-            "mixed_precision": policy,
-            "jit_compile": opts.jit,
-            "strategy": opts.strategy,
-            "feature_cache": inputs is not pipe,
-            "versions": R.versions(),
-            "device": R.device(),
-            "command": " ".join([f"python -m reproductions.{study.id}", *sys.argv[1:]]),
-            "duration_s": None,
-        },
-        "history": history,
-        "best_epoch": best,
-        "evaluation": ev,
-        "extra_evaluations": extra_evals,
-        "comparison": [],
-        "published": published_dict(exp),
-        "study_notes": list(study.notes),
-    }
-    from lungxray.faithful import score
-
-    # intervals from the probabilities as predictions.csv holds them, so `lungxray check` recomputes them exactly
-    score(result, study, y_true, y_pred, R.read_probabilities(run_dir / R.PREDICTIONS, cfg.classes))
-    result["provenance"]["duration_s"] = round(time.time() - t0, 1)
-    R.atomic_write_text(run_dir / R.RESULTS, R.dumps(result))
-    write_report(result, run_dir / R.REPORT)
+    R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(prep.records, prep.hashes))  # with each file's sha256
+    fitted = fit_model(data, prep, cfg, FitOptions(opts.seed, opts.verbose, opts.mixed_precision, opts.jit,
+                                                   opts.strategy, opts.tensorboard), weights, run_dir)
+    ev, preds = evaluate(fitted.trained, fitted.inputs, cfg)
+    extra = {name: extra_evaluation(name, preds, fitted.inputs, prep.hashes, cfg) for name in cfg.extra_evaluations}
+    result = assemble(study, exp, choices, cfg, provenance(cfg, data, prep, fitted, facts), fitted, ev, extra,
+                      opts.smoke)
+    write_run(run_dir, result, study, preds, fitted, facts.started)
     return run_dir
-
-
-def evaluate(model, pipe, split: str, cfg: RunConfig, binary: bool) -> dict[str, Any]:
-    """Predict a split (from the pipeline's cache) and score it."""
-    from lungxray import metrics as M
-    from lungxray.train import predict_proba
-
-    ds, y_true, files = pipe.dataset(split), pipe.labels(split), [r.path for r in pipe.split_records(split)]
-    if cfg.train.test_steps == "floor":  # the generator idiom steps = n // batch: the last partial batch unseen
-        from lungxray.data.pipeline import full_batches
-
-        ds = full_batches(ds, len(y_true), cfg.train.batch_size)
-        keep = min(len(y_true), max(1, len(y_true) // cfg.train.batch_size) * cfg.train.batch_size)
-        y_true, files = y_true[:keep], files[:keep]
-    proba = predict_proba(model, ds)
-    if binary:
-        p1 = proba.reshape(-1)
-        proba = np.stack([1 - p1, p1], axis=1)
-        y_pred = (p1 > 0.5).astype(int)
-    else:
-        y_pred = proba.argmax(axis=1)
-    bs = cfg.train.batch_size if cfg.train.batch_mean_accuracy else None
-    return {"split": split, "n": int(len(y_true)), "classes": list(cfg.classes),
-            "confusion_matrix": M.confusion(y_true, y_pred, len(cfg.classes)).tolist(),
-            "metrics": M.compute(y_true, y_pred, cfg.classes, 1 if binary else None, bs),
-            # from the probabilities, so kept beside the metrics that predictions.csv recomputes
-            "loss": M.cross_entropy(y_true, proba) if len(y_true) else float("nan"),
-            "files": files, "y_true": y_true, "y_pred": y_pred,
-            "proba": proba}
-
-
-def extra_evaluation(name: str, test_pred: np.ndarray, pipe, hashes: dict[str, str], cfg: RunConfig) -> dict[str, Any]:
-    """Re-score the test predictions on a corrected subset (no new inference, no new reads:
-    ``hashes`` are the file digests taken when the images were screened)."""
-    from lungxray import metrics as M
-
-    if name != "test_deduplicated":
-        raise ValueError(f"unknown extra evaluation {name!r}")
-    test = pipe.split_records("test")[:len(test_pred)]  # test_steps="floor" scores only the full batches
-    keep = deduplicated_test_mask(pipe, hashes)[:len(test_pred)]
-    y_true, y_pred = pipe.labels("test")[:len(test_pred)][keep], test_pred[keep]
-    per_class = {c: int((y_true == i).sum()) for i, c in enumerate(cfg.classes)}
-    return {"description": "one copy of each distinct test image (sha256) that is not byte-identical to any "
-                           "training image",
-            "n": int(keep.sum()), "n_per_class": per_class,
-            "excluded": [r.path for r, k in zip(test, keep, strict=True) if not k],
-            "classes": list(cfg.classes),
-            "confusion_matrix": M.confusion(y_true, y_pred, len(cfg.classes)).tolist(),
-            "metrics": M.compute(y_true, y_pred, cfg.classes, None,
-                                 cfg.train.batch_size if cfg.train.batch_mean_accuracy else None)}
-
-
-def deduplicated_test_mask(pipe, hashes: dict[str, str]) -> np.ndarray:
-    """Test records to keep: the first copy of each distinct image (by digest) not seen in training."""
-    seen = {hashes[r.path] for r in pipe.split_records("train")}
-    keep = []
-    for r in pipe.split_records("test"):
-        h = hashes[r.path]
-        keep.append(h not in seen)
-        seen.add(h)
-    return np.array(keep, dtype=bool)
-
-
-def _subset_note(cfg: RunConfig, data: _Data, mism) -> str:
-    parts = []
-    if data.synthetic:
-        parts.append("generated smoke data")
-    if cfg.per_class_limit:
-        parts.append(f"{cfg.per_class_limit} per class ({cfg.subset_selection})")
-    if mism:
-        parts.append("counts differ from the published dataset")
-    return "; ".join(parts) or "full dataset"
-
-
-def published_dict(exp: Experiment) -> dict:
-    p = exp.published
-    return {"confusion_matrix": [list(r) for r in p.confusion_matrix] if p.confusion_matrix else None,
-            "confusion_source": p.confusion_source,
-            "history": {k: list(v) for k, v in p.history.items()}, "history_source": p.history_source}

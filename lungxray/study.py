@@ -13,55 +13,18 @@ never imports ``reproductions``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lungxray.data.pipeline import AugmentConfig, ImageConfig
-from lungxray.data.splits import SplitConfig
+from lungxray.config import (  # noqa: F401  (re-exported: a study module imports its types from here)
+    AugmentConfig,
+    ImageConfig,
+    ModelConfig,
+    RunConfig,
+    SplitConfig,
+    TrainConfig,
+)
 from lungxray.forensics import Statement  # noqa: F401  (re-exported: a study declares its statements with it)
-from lungxray.models import ModelConfig
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    optimizer: str = "adam"  # any keras.optimizers name
-    learning_rate: float = 1e-3
-    batch_size: int = 32
-    epochs: int = 5
-    class_weight: bool = False  # sklearn 'balanced' weights from the training split
-    early_stopping_patience: int | None = None
-    early_stopping_monitor: str = "val_loss"
-    reduce_lr_patience: int | None = None
-    reduce_lr_factor: float = 0.1
-    reduce_lr_monitor: str = "val_loss"
-    lr_schedule: str = "constant"  # LearningRateScheduler: "constant" | "exp-0.1" (x e^-0.1 per epoch)
-    select_best: str | None = "val_loss"  # ModelCheckpoint monitor of the evaluated model; None = last
-    batch_mean_accuracy: bool = False  # also log validation and training accuracy averaged over batches (PyTorch-log style)
-    # "all": every image; "floor": n // batch_size full batches, the steps a generator loop computes
-    # (validation_steps = gen.samples // batch_size), so the last partial batch is never seen
-    val_steps: str = "all"  # the split monitored each epoch
-    test_steps: str = "all"  # the evaluated split
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    dataset: str
-    classes: tuple[str, ...]  # output order
-    split: SplitConfig
-    image: ImageConfig
-    augment: AugmentConfig
-    model: ModelConfig
-    train: TrainConfig
-    binary_positive: str | None = None  # sigmoid output: the class predicted as 1
-    per_class_limit: int | None = None  # use only this many images of each class
-    subset_selection: str = "first"  # "first" (natural file-name order) | "random" (seeded)
-    balancing: str = "none"  # training split only: see lungxray.data.balancing.SAMPLERS
-    val_split: str = "val"  # the split monitored each epoch ("test" where the paper logged the test set)
-    extra_evaluations: tuple[str, ...] = ()  # "test_deduplicated": test images not byte-identical to a train image
-    # published metric key -> reproduced metric keys, where a variant decides what the paper's metric is: the
-    # first is compared with the published number, all are shown beside it (e.g. "precision[abnormal]" ->
-    # ("macro_precision", "precision[abnormal]")); unlisted keys compare with themselves
-    compare_as: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -237,6 +200,28 @@ class Study:
                 raise ValueError(f"variant {k}: {val!r} is not one of {', '.join(known[k].choices)}")
             out[k] = val
         return out
+
+    def choices(self, given: Mapping[str, str] | None = None, *, smoke: bool = False) -> dict[str, str]:
+        """Every variant's choice: the defaults, then a smoke run's forced choices, then ``given``."""
+        return self.resolve_variants({**(self.smoke.variants if smoke else {}), **(given or {})})
+
+    def resolve(self, experiment: str | Experiment, choices: Mapping[str, str] | None = None, *,
+                smoke: bool = False, epochs: int | None = None) -> RunConfig:
+        """The one place a run's configuration is made (runner, audit, bench and faithful all call it).
+
+        ``choices`` may be partial (the rest are defaults); ``smoke`` shrinks the run as ``Smoke`` says
+        (its epochs, image size and model parameters, no per-class subset); ``epochs`` overrides both
+        the paper's and the smoke epoch count. ``train.epochs`` of the result is what the run trains."""
+        exp = experiment if isinstance(experiment, Experiment) else self.experiment(experiment)
+        cfg = exp.configure(self.choices(choices, smoke=smoke))
+        if smoke:
+            image = replace(cfg.image, size=self.smoke.image_size) if self.smoke.image_size else cfg.image
+            model = replace(cfg.model, params={**cfg.model.params, **self.smoke.model_params})
+            cfg = replace(cfg, image=image, model=model, per_class_limit=None,
+                          train=replace(cfg.train, epochs=self.smoke.epochs))
+        if epochs is not None:
+            cfg = replace(cfg, train=replace(cfg.train, epochs=epochs))
+        return cfg
 
 
 ENTRY_POINT_GROUP = "lungxray.studies"

@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from lungxray.result_types import ComparisonRow, Interval
+
 Z95 = 1.959963984540054
 LEVEL = 0.95
 N_RESAMPLES = 1000
@@ -226,7 +228,7 @@ def rank(verdict: str) -> int:
 def comparison_rows(exp, mets: Mapping[str, float], estimates: Mapping[str, Estimate], *, faithful: bool,
                     history: Mapping[str, Sequence[float]] | None = None, epoch: int | None = None,
                     inconsistent: Mapping[str, str] | None = None,
-                    compare_as: Mapping[str, Sequence[str]] | None = None) -> list[dict]:
+                    compare_as: Mapping[str, Sequence[str]] | None = None) -> list[ComparisonRow]:
     """One row per published metric (and final-epoch log value) of an experiment, each with the published
     interval, the reproduced interval and the verdict of :func:`decide`.
 
@@ -237,35 +239,39 @@ def comparison_rows(exp, mets: Mapping[str, float], estimates: Mapping[str, Esti
     from lungxray.study import PublishedMetric
 
     compare_as, inconsistent = compare_as or {}, inconsistent or {}
-    pms = list(exp.published.metrics)
-    for key, val in exp.published.final_epoch.items():
-        pms.append(PublishedMetric(f"history:{key}", val, exp.published.final_epoch_source,
-                                   f"{key} (evaluated epoch)", tolerance=0.1 if "loss" in key else 0.05))
     rows = []
-    for pm in pms:
+    for pm in exp.published.metrics:
         compared = compare_as[pm.key][0] if pm.key in compare_as else pm.key
-        est = None
-        if pm.key.startswith("history:"):
-            h = (history or {}).get(pm.key.split(":", 1)[1])
-            rep = None if not h else float(h[epoch if epoch is not None else -1])
-            if rep is not None:
-                est = Estimate(rep, math.nan, math.nan, math.nan, "none", 0)  # a logged value: no interval
-        else:
-            rep = mets.get(compared)
-            if rep is not None:
-                est = estimates.get(compared) or Estimate(float(rep), math.nan, math.nan, math.nan, "none", 0)
-        dec = decide(pm.value, pm.tolerance, est, faithful=faithful, inconsistent=pm.key in inconsistent)
-        p_lo, p_hi = published_interval(pm.value)
-        row = {"key": pm.key, "label": pm.name,
-               "definition": ("training-log value of the evaluated epoch" if pm.key.startswith("history:")
-                              else describe(compared)),
-               "source": pm.source, "published": pm.value, "published_interval": [p_lo, p_hi],
-               "reproduced": rep, "interval": None if est is None or math.isnan(est.lo) else est.to_dict(),
-               "difference": None if rep is None else rep - pm.value, "tolerance": pm.tolerance,
-               "expectation": pm.expectation, "reason": pm.reason or inconsistent.get(pm.key, ""),
-               "informational": pm.key.startswith("history:"), **dec.to_dict()}
+        rep = mets.get(compared)
+        est = None if rep is None else (estimates.get(compared) or _no_interval(float(rep)))
+        row = _row(pm, rep, est, describe(compared), faithful, inconsistent)
         if pm.key in compare_as:
-            row["compared_with"] = compared
-            row["readings"] = {k: mets.get(k) for k in compare_as[pm.key]}
+            row.compared_with = compared
+            row.readings = {k: mets.get(k) for k in compare_as[pm.key]}
+        rows.append(row)
+    for key, val in exp.published.final_epoch.items():  # a logged value: no interval in one run
+        pm = PublishedMetric(f"history:{key}", val, exp.published.final_epoch_source, f"{key} (evaluated epoch)",
+                             tolerance=0.1 if "loss" in key else 0.05)
+        h = (history or {}).get(key)
+        rep = None if not h else float(h[epoch if epoch is not None else -1])
+        row = _row(pm, rep, None if rep is None else _no_interval(rep), "training-log value of the evaluated epoch",
+                   faithful, inconsistent)
+        row.informational, row.log_key = True, key
         rows.append(row)
     return rows
+
+
+def _no_interval(value: float) -> Estimate:
+    return Estimate(value, math.nan, math.nan, math.nan, "none", 0)
+
+
+def _row(pm, rep: float | None, est: Estimate | None, definition: str, faithful: bool,
+         inconsistent: Mapping[str, str]) -> ComparisonRow:
+    dec = decide(pm.value, pm.tolerance, est, faithful=faithful, inconsistent=pm.key in inconsistent)
+    return ComparisonRow(
+        key=pm.key, label=pm.name, definition=definition, source=pm.source, published=pm.value,
+        published_interval=published_interval(pm.value), reproduced=rep,
+        interval=None if est is None or math.isnan(est.lo) else Interval(**est.to_dict()),
+        difference=None if rep is None else rep - pm.value, tolerance=pm.tolerance, expectation=pm.expectation,
+        reason=pm.reason or inconsistent.get(pm.key, ""), informational=False, verdict=dec.verdict,
+        gap_interval=dec.gap, detail=dec.detail, n_to_decide=dec.n_to_decide)

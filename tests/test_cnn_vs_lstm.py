@@ -43,14 +43,14 @@ def _mets():
 @pytest.mark.parametrize("reading", ["positive", "macro"])
 def test_comparison_uses_the_variants_reading_and_shows_both(reading):
     exp = ST.experiment("cnn")
-    rows = {r["key"]: r for r in comparison_rows(exp, _mets(), {}, faithful=True,
-                                                compare_as=_cfg("cnn", metrics=reading).compare_as)}
+    rows = {r.key: r for r in comparison_rows(exp, _mets(), {}, faithful=True,
+                                              compare_as=_cfg("cnn", metrics=reading).compare_as)}
     row = rows["precision[abnormal]"]
-    assert row["compared_with"] == C.READINGS[reading]["precision"]
-    assert row["reproduced"] == _mets()[C.READINGS[reading]["precision"]]
-    assert row["readings"] == {"precision[abnormal]": 0.70, "macro_precision": 0.80}
-    assert row["published"] == C.PUBLISHED["cnn"][1]
-    assert rows["accuracy"]["reproduced"] == 0.9 and "readings" not in rows["accuracy"]
+    assert row.compared_with == C.READINGS[reading]["precision"]
+    assert row.reproduced == _mets()[C.READINGS[reading]["precision"]]
+    assert row.readings == {"precision[abnormal]": 0.70, "macro_precision": 0.80}
+    assert row.published == C.PUBLISHED["cnn"][1]
+    assert rows["accuracy"].reproduced == 0.9 and rows["accuracy"].readings is None
 
 
 def test_declared_data_and_audit():

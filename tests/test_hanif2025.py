@@ -140,7 +140,7 @@ def test_declared_duplicate_counts_match_the_real_files():
     from types import SimpleNamespace
 
     from lungxray.data.layouts import Record
-    from lungxray.runner import deduplicated_test_mask
+    from lungxray.evaluate import deduplicated_test_mask
 
     recs = [Record(p, c, s) for p, (s, c, _) in d.items()]
     pipe = SimpleNamespace(split_records=lambda s: [r for r in recs if r.split == s])
@@ -173,7 +173,7 @@ def test_deduplicated_test_set_keeps_one_copy_of_each_unseen_image():
     from types import SimpleNamespace
 
     from lungxray.data.layouts import Record
-    from lungxray.runner import deduplicated_test_mask
+    from lungxray.evaluate import deduplicated_test_mask
 
     recs = [Record("t1", "a", "train"), Record("x1", "a", "test"), Record("x2", "a", "test"),
             Record("x3", "b", "test"), Record("x4", "b", "test"), Record("x5", "b", "test")]

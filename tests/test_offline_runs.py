@@ -2,7 +2,6 @@
 one from a temporary KERAS_HOME under the official name, one given with --weights PATH, and a
 torchvision-layout state dict for hanif2025; results.json must record what was loaded."""
 
-import json
 import os
 import subprocess
 import sys
@@ -52,12 +51,12 @@ def test_run_with_weights_in_a_temporary_keras_home(xray4, mnv2_file, tmp_path):
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     res = R.load_results(out / "mobilenetv2")
-    prov = res["provenance"]
-    assert prov["weights"] == "imagenet"
-    [rec] = prov["weights_files"]
+    prov = res.provenance
+    assert prov.weights == "imagenet"
+    [rec] = prov.weights_files
     assert rec["file"] == str(home / "models" / MNV2_224) and rec["sha256"] == sha256(mnv2_file)
     assert rec["matches_known_hash"] is None and rec["official_name"] == MNV2_224
-    deps = weights_departures(res)
+    deps = weights_departures(res.provenance.weights, res.provenance.weights_files)
     assert len(deps) == 1 and "no published hash" in deps[0] and rec["sha256"][:16] in deps[0]
     # the run's manifest carries each file's sha256, and this copy of the data matches it
     assert cli_main(["verify-data", "syakuroh-4class", "--data-dir", str(xray4),
@@ -71,11 +70,11 @@ def test_run_with_weights_path(xray4, mnv2_file, tmp_path, keras_home, capsys):
     code = run_main(get_study("syakuroh2025"), ["--data-dir", str(xray4), "--weights", str(given),
                                                 "--out", str(tmp_path / "o"), *TINY])
     assert code == 0, capsys.readouterr().err
-    res = json.loads((tmp_path / "o" / "mobilenetv2" / R.RESULTS).read_text())
-    [rec] = res["provenance"]["weights_files"]
+    res = R.load_results(tmp_path / "o" / "mobilenetv2")
+    [rec] = res.provenance.weights_files
     assert rec["how"] == "--weights PATH" and rec["file"] == str(given) and rec["sha256"] == sha256(given)
     assert rec["official_name"] == MNV2_224 and rec["matches_known_hash"] is None
-    assert weights_departures(res) and not list((keras_home / "models").iterdir())
+    assert weights_departures(res.provenance.weights, res.provenance.weights_files) and not list((keras_home / "models").iterdir())
 
 
 def test_hanif2025_state_dict_is_recorded(tmp_path, capsys):
@@ -101,7 +100,7 @@ def test_hanif2025_state_dict_is_recorded(tmp_path, capsys):
                                                  *TINY])
         assert code == 0, capsys.readouterr().err
         res = R.load_results(out / "resnet18")
-        [rec] = res["provenance"]["weights_files"]
+        [rec] = res.provenance.weights_files
         assert rec["sha256"] == sha256(w) and rec["official_name"] == "resnet18-f37072fd.pth"
         assert rec["matches_known_hash"] is False  # not the published file, whatever its name
-        assert "not the published resnet18-f37072fd.pth" in weights_departures(res)[0]
+        assert "not the published resnet18-f37072fd.pth" in weights_departures(res.provenance.weights, res.provenance.weights_files)[0]

@@ -1,6 +1,5 @@
 """Bad inputs end to end: each case is built here and must give a clear error or a reported skip."""
 
-import json
 import os
 
 import keras
@@ -45,15 +44,15 @@ def test_unreadable_and_foreign_files_are_skipped_and_reported(ct, tmp_path, cap
                   capsys)
     assert code == 0
     res = R.load_results(tmp_path / "o" / "resnet18")
-    skipped = {s["file"].rsplit("/", 1)[-1]: s["reason"] for s in res["provenance"]["skipped_files"]}
+    skipped = {s.file.rsplit("/", 1)[-1]: s.reason for s in res.provenance.skipped_files}
     assert {"truncated.png", "empty.png", "notes.png", ".DS_Store", "Thumbs.db", "labels.xlsx"} <= set(skipped)
     assert "0 bytes" in skipped["empty.png"]
     manifest = (tmp_path / "o" / "resnet18" / R.MANIFEST).read_text()
     assert "grey 16-bit (copy) é.png" in manifest and "truncated.png" not in manifest
-    assert res["provenance"]["count_mismatch_allowed"]
-    dups = res["provenance"]["duplicates_across_splits"]
-    assert any("Data/test/normal/leaked.png" in g["files"] for g in dups)
-    assert "Data/test/normal/leaked.png" in res["extra_evaluations"]["test_deduplicated"]["excluded"]
+    assert res.provenance.count_mismatch_allowed
+    dups = res.provenance.duplicates_across_splits
+    assert any("Data/test/normal/leaked.png" in g.files for g in dups)
+    assert "Data/test/normal/leaked.png" in res.extra_evaluations["test_deduplicated"].excluded
 
 
 def test_count_mismatch_refused_without_flag(ct, tmp_path, capsys):
@@ -115,8 +114,8 @@ def test_permission_denied_is_reported(ct, tmp_path, capsys, monkeypatch):
     code, _ = run("hanif2025", ["--data-dir", str(ct), "--allow-count-mismatch", "--out", str(tmp_path / "o"),
                                 *FAST], capsys)
     assert code == 0
-    res = json.loads((tmp_path / "o" / "resnet18" / R.RESULTS).read_text())
-    reasons = {s["file"]: s["reason"] for s in res["provenance"]["skipped_files"]}
+    res = R.load_results(tmp_path / "o" / "resnet18")
+    reasons = {s.file: s.reason for s in res.provenance.skipped_files}
     assert "Permission denied" in reasons["Data/train/normal/000001.png"]
 
 

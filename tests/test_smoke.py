@@ -8,7 +8,7 @@ import pytest
 
 from lungxray import results as R
 from lungxray.check import check_run
-from lungxray.report.pdf import render
+from lungxray.report.pdf import as_dict, render
 
 pytestmark = pytest.mark.slow
 
@@ -24,11 +24,11 @@ def smoke_runs(tmp_path_factory):
 
 def test_smoke_writes_all_files_and_learns(smoke_runs):
     run = smoke_runs[0]
-    for f in (R.RESULTS, R.PREDICTIONS, R.REPORT, R.MANIFEST):
+    for f in (R.RESULTS, R.PREDICTIONS, R.REPORT, R.MANIFEST, R.MODEL):
         assert (run / f).is_file()
     res = R.load_results(run)
-    assert res["smoke"] and not res["faithful"] and res["provenance"]["weights"] == "none"
-    assert res["evaluation"]["metrics"]["accuracy"] >= 0.5  # 4 classes: chance is 0.25
+    assert res.smoke and not res.faithful and res.provenance.random_init
+    assert res.evaluation.metrics["accuracy"] >= 0.5  # 4 classes: chance is 0.25
     assert (run / R.REPORT).read_bytes().startswith(b"%PDF")
     assert check_run(run / R.RESULTS).failures == []
 
@@ -41,7 +41,7 @@ def test_two_smoke_runs_with_one_seed_are_identical(smoke_runs):
 
 
 def test_report_bytes_are_reproducible(smoke_runs):
-    res = R.load_results(smoke_runs[0])
+    res = as_dict(R.load_results(smoke_runs[0]))
     assert render(res) == render(res)
 
 

@@ -80,31 +80,38 @@ def test_over_seeds_is_a_prediction_interval_for_one_more_run():
     assert V.over_seeds([V.Estimate(v, v, v, 0.01, "bootstrap", 100) for v in (0.97, 0.99)], bounded=False).hi > 1
 
 
-def _res(**prov):
-    base = {"weights": "not applicable", "dataset": "covid19-radiography", "epochs_requested": 15,
-            "count_mismatches": [], "mixed_precision": "float32"}
-    return {"experiment": "lstm", "smoke": False, "variant": {}, "provenance": {**base, **prov},
-            "config": {"per_class_limit": 500, "image": {"size": 224}, "train": {"epochs": 15}}}
+def _res(experiment="lstm", variant=None, per_class_limit=500, **prov):
+    """What ``departures`` reads of a run: its provenance (typed) and a few config fields."""
+    from types import SimpleNamespace as NS
+
+    from lungxray.result_types import CountMismatch, Provenance
+
+    base = {"seed": 0, "split_seed": 0, "weights": "not applicable", "weights_description": "",
+            "dataset": "covid19-radiography", "data_root": "", "epochs_requested": 15}
+    prov = {**base, **prov}
+    prov["count_mismatches"] = [CountMismatch(**{"scope": "all", **m}) for m in prov.get("count_mismatches", [])]
+    return NS(experiment=experiment, smoke=False, variant=variant or {}, provenance=Provenance(**prov),
+              config=NS(per_class_limit=per_class_limit, image=NS(size=224)))
 
 
 def test_departures_by_component_decide_faithfulness():
     st = load_studies()["uly2023"]
     mism = [{"label": "COVID", "found": 600, "expected": 3616}, {"label": "Normal", "found": 600, "expected": 10192}]
     deps = departures(_res(count_mismatches=mism, image_sizes=[[224, 224]]), st)
-    assert {d["severity"] for d in deps} == {"minor"} and is_faithful(deps)  # the LSTM: no pretrained part
-    assert any("299x299" in d["text"] for d in deps)
+    assert {d.severity for d in deps} == {"minor"} and is_faithful(deps)  # the LSTM: no pretrained part
+    assert any("299x299" in d.text for d in deps)
     small = departures(_res(count_mismatches=mism, image_sizes=[[64, 64]]), st)
-    assert not is_faithful(small) and any(d["severity"] == "major" and "downscaled" in d["text"] for d in small)
+    assert not is_faithful(small) and any(d.severity == "major" and "downscaled" in d.text for d in small)
     few = departures(_res(count_mismatches=[{"label": "COVID", "found": 300, "expected": 3616}]), st)
     assert not is_faithful(few)
-    w = departures({**_res(weights="none"), "experiment": "resnet50_lstm"}, st)
-    assert w[0]["severity"] == "critical" and w[0]["kind"] == "weights"
+    w = departures(_res(weights="none", experiment="resnet50_lstm"), st)
+    assert w[0].severity == "critical" and w[0].kind == "weights"
     assert not is_faithful(departures(_res(epochs_requested=2), st))
 
 
 def test_degenerate_models_are_flagged():
-    assert degenerate([[50, 0], [50, 0]], None)["classes_predicted"] == 1
-    assert "ln(2)" in degenerate([[30, 20], [20, 30]], {"loss": [0.6931, 0.6932]})["banner"]
+    assert degenerate([[50, 0], [50, 0]], None).classes_predicted == 1
+    assert "ln(2)" in degenerate([[30, 20], [20, 30]], {"loss": [0.6931, 0.6932]}).banner
     assert degenerate([[40, 10], [5, 45]], {"loss": [0.6, 0.4]}) is None
 
 
@@ -113,9 +120,15 @@ def _agg(tmp, name, verdict, lo, hi):
 
     d = tmp / name
     d.mkdir()
-    row = {"key": "accuracy", "label": "Accuracy", "published": 0.84, "verdict": verdict, "detail": "",
+    row = {"key": "accuracy", "label": "Accuracy", "definition": "", "source": "T", "published": 0.84,
+           "published_interval": [0.835, 0.845], "tolerance": 0.05, "expectation": "reproduces", "reason": "",
+           "mean": (lo + hi) / 2, "std": 0.0, "gap_interval": None, "n_to_decide": None, "informational": False,
+           "verdict": verdict, "detail": "",
            "interval": {"value": (lo + hi) / 2, "lo": lo, "hi": hi, "se": 0.0, "method": "seeds", "n": 100}}
-    (d / "aggregate.json").write_text(json.dumps({"n_runs": 3, "comparison": [row]}))
+    (d / "aggregate.json").write_text(json.dumps({
+        "schema": "lungxray.aggregate/3", "study": "s", "experiment": "e", "n_runs": 3, "seeds": [1, 2, 3],
+        "split_seed": 1, "split_seeds": [1, 1, 1], "faithful": True, "departures": [], "runs": [], "metrics": {},
+        "comparison": [row]}))
     return d
 
 
@@ -137,14 +150,12 @@ def test_a_metric_with_no_test_images_is_not_run_not_zero():
 
 def test_stale_variants_are_a_departure_not_a_crash():
     st = load_studies()["uly2023"]
-    deps = departures({**_res(), "variant": {"no_such_variant": "x", "subset": "first"}}, st)
-    assert any(d["severity"] == "major" and "no_such_variant=x" in d["text"] for d in deps)
+    deps = departures(_res(variant={"no_such_variant": "x", "subset": "first"}), st)
+    assert any(d.severity == "major" and "no_such_variant=x" in d.text for d in deps)
 
 
 def test_a_release_whose_images_vary_in_size_is_not_a_departure():
     st = load_studies()["hanif2025"]
-    res = {"experiment": "resnet18", "smoke": False, "variant": {},
-           "provenance": {"weights": "not applicable", "dataset": "chest-ctscan", "epochs_requested": 15,
-                          "count_mismatches": [], "image_sizes": [[100, 80], [800, 577]], "image_min_side": 80},
-           "config": {"per_class_limit": None, "image": {"size": 224}, "train": {"epochs": 15}}}
-    assert not any(d["kind"] == "data" for d in departures(res, st))
+    res = _res(experiment="resnet18", per_class_limit=None, dataset="chest-ctscan",
+               image_sizes=[[100, 80], [800, 577]], image_min_side=80)
+    assert not any(d.kind == "data" for d in departures(res, st))

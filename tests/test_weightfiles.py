@@ -75,16 +75,15 @@ def test_departures_from_records(tmp_path):
     assert wrong["matches_known_hash"] is False and wrong["sha256"] == sha256(f)
     unknown = file_record(f, keras_file("mobilenetv2"), "imagenet (Keras cache)")
     assert unknown["matches_known_hash"] is None and unknown["known_hash"] is None
-    prov = {"weights": "imagenet", "weights_files": [wrong, unknown]}
-    deps = weights_departures({"provenance": prov})
+    deps = weights_departures("imagenet", [wrong, unknown])
     assert len(deps) == 2 and "md5 differs from 4d473c1d" in deps[0] and "no published hash" in deps[1]
-    assert not is_published_file(prov)
+    assert not is_published_file([wrong, unknown])
     right = {**wrong, "matches_known_hash": True}
-    assert weights_departures({"weights": "imagenet", "weights_files": [right]}) == []
-    assert is_published_file({"weights": "x", "weights_files": [right]})
-    assert weights_departures({"weights": "imagenet"}) == ["weights imagenet: no record of the file loaded or its hash"]
-    assert weights_departures({"weights": "none", "weights_files": []}) == []
-    assert weights_departures({"weights": "not applicable", "weights_files": []}) == []
+    assert weights_departures("imagenet", [right]) == []
+    assert is_published_file([right])
+    assert weights_departures("imagenet", []) == ["weights imagenet: no record of the file loaded or its hash"]
+    assert weights_departures("none", []) == []
+    assert weights_departures("not applicable", []) == []
 
 
 # --- the loaders ---------------------------------------------------------------------------------

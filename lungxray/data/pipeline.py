@@ -12,50 +12,15 @@ seeded, so a given seed gives the same batches on the same machine.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
+from lungxray.config import AugmentConfig, ImageConfig  # noqa: F401  (re-exported)
 from lungxray.data.layouts import Record
 
 AUTOTUNE = tf.data.AUTOTUNE
-
-
-@dataclass(frozen=True)
-class ImageConfig:
-    size: int = 224
-    color: str = "rgb"  # "rgb" (3 channels) or "grayscale" (1 channel)
-    resize_method: str = "bilinear"  # any tf.image.ResizeMethod name
-    scaling: str = "rescale"  # see SCALINGS
-    segmentation: str = "none"  # lungxray.data.segment.SEGMENTATIONS, applied once per image before the cache
-
-    @property
-    def channels(self) -> int:
-        return 1 if self.color == "grayscale" else 3
-
-
-@dataclass(frozen=True)
-class AugmentConfig:
-    """Training-only augmentation as seeded Keras preprocessing layers (0 / False = off)."""
-
-    rotation_deg: float = 0.0  # RandomRotation, +- degrees
-    hflip: bool = False  # RandomFlip("horizontal")
-    vflip: bool = False  # RandomFlip("vertical")
-    zoom: float = 0.0  # RandomZoom, +- fraction
-    crop: float = 0.0  # random crop-and-resize: RandomZoom zooming in by up to this fraction
-    shift: float = 0.0  # RandomTranslation, +- fraction of height/width
-    brightness: float = 0.0  # RandomBrightness, +- fraction of the [0, 1] range
-    contrast: float = 0.0  # RandomContrast, contrast factor drawn from [1 - contrast, 1 + contrast]
-    # "layers": the Keras layers below; "generator": ImageDataGenerator semantics (lungxray.data.augment:
-    # nearest fill, independent x/y zoom, brightness as a factor in [1 - b, 1 + b])
-    semantics: str = "layers"
-
-    @property
-    def active(self) -> bool:
-        return any((self.rotation_deg, self.hflip, self.vflip, self.zoom, self.crop, self.shift, self.brightness,
-                    self.contrast))
 
 
 def _torch_imagenet(x):

@@ -10,39 +10,17 @@ import hashlib
 import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
+from lungxray.config import SplitConfig  # noqa: F401  (re-exported)
 from lungxray.data.layouts import Record, natural_key
 from lungxray.errors import DataError
 
 SPLITS = ("train", "val", "test")
-
-
-@dataclass(frozen=True)
-class SplitConfig:
-    """How train/val/test are formed.
-
-    method "stratified": ``holdout`` of the data is held out (sklearn ``train_test_split``,
-    stratified unless ``stratify=False``); validation is ``val_fraction`` of the holdout
-    (``val_from="holdout"``: the rest is test) or of the training part (``val_from="train"``).
-    method "grouped": the same fractions, but whole groups (patients) go to one split.
-    method "official": the dataset's own folders, renamed by ``official_names``.
-    """
-
-    method: str = "stratified"
-    holdout: float = 0.3
-    val_fraction: float = 0.5
-    val_from: str = "holdout"
-    official_names: tuple[tuple[str, str], ...] = (("train", "train"), ("valid", "val"), ("test", "test"))
-    # How a paper's own split script saw the data (which images fall where depends on all of these):
-    stratify: bool = True  # False: sklearn's plain shuffled train_test_split
-    random_state: int | None = None  # a split seed fixed by the paper; None: the run's split seed
-    class_order: tuple[str, ...] | None = None  # file list as class blocks in this order; None: input order
-    file_order: str = "input"  # within a class: "input" | "lexicographic" (COVID-1, COVID-10, ...) | "natural"
 
 
 FILE_ORDERS = ("input", "lexicographic", "natural")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keras
 
+from lungxray.models import MODELS, output_activation
 from lungxray.models.heads import classification_head
 from lungxray.models.mobilenetv2 import set_bn_momentum, set_trainable_tail
 from lungxray.models.weights import load_application
@@ -35,13 +36,14 @@ def _compose(bb: keras.Model, head: keras.Model, name: str) -> keras.Model:
     return keras.Model(inputs, head(bb(inputs)), name=name)
 
 
+@MODELS.register("cnn_classifier")
 def cnn_classifier(n_outputs: int, input_shape=(224, 224, 3), weights: str | None = None, arch: str = "resnet50",
                    head: str = "gap-dense256-dropout", dropout: float = 0.5, frozen: bool = False,
                    trainable_last: int | None = None, bn_momentum: float | None = None) -> keras.Model:
     """A keras.applications backbone with a fully connected head (softmax, or sigmoid for 1 output)."""
     bb = backbone(arch, input_shape, weights, trainable_last, frozen)
     feat = keras.Input(bb.output_shape[1:], name="features")
-    act = "sigmoid" if n_outputs == 1 else "softmax"
+    act = output_activation(n_outputs)
     h = keras.Model(feat, classification_head(feat, n_outputs, head, dropout, act), name="head")
     model = _compose(bb, h, f"{arch}_classifier")
     if bn_momentum is not None:
@@ -49,6 +51,7 @@ def cnn_classifier(n_outputs: int, input_shape=(224, 224, 3), weights: str | Non
     return model
 
 
+@MODELS.register("cnn_lstm_classifier")
 def cnn_lstm_classifier(n_outputs: int, input_shape=(224, 224, 3), weights: str | None = None,
                         arch: str = "resnet50", sequence: str = "positions", units=(32, 16, 8),
                         dropout: float = 0.5, frozen: bool = True) -> keras.Model:
@@ -67,7 +70,7 @@ def cnn_lstm_classifier(n_outputs: int, input_shape=(224, 224, 3), weights: str 
         raise ValueError(f"unknown sequence {sequence!r}")
     x = L.Reshape((x.shape[1] * x.shape[2], x.shape[3]), name="to_sequence")(x)
     x = lstm_stack(x, units, dropout)
-    act = "sigmoid" if n_outputs == 1 else "softmax"
+    act = output_activation(n_outputs)
     out = L.Dense(n_outputs, activation=act, name="predictions")(x)
     return _compose(bb, keras.Model(feat, out, name="head"), f"{arch}_lstm")
 
@@ -78,6 +81,7 @@ def lstm_stack(x, units, dropout: float):
     return L.Dropout(dropout, name="dropout")(x) if dropout else x
 
 
+@MODELS.register("lstm_classifier")
 def lstm_classifier(n_outputs: int, input_shape=(224, 224, 3), sequence: str = "rows",
                     units=(32, 16, 8), dropout: float = 0.5) -> keras.Model:
     """LSTM alone on the image: each row is a time step (features = width x channels)."""
@@ -89,5 +93,5 @@ def lstm_classifier(n_outputs: int, input_shape=(224, 224, 3), sequence: str = "
         raise ValueError(f"unknown sequence {sequence!r}")
     x = L.Reshape((input_shape[0], -1), name="rows_as_steps")(x)
     x = lstm_stack(x, units, dropout)
-    act = "sigmoid" if n_outputs == 1 else "softmax"
+    act = output_activation(n_outputs)
     return keras.Model(inputs, L.Dense(n_outputs, activation=act, name="predictions")(x), name="lstm")

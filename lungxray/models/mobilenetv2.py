@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from lungxray.models import MODELS, output_activation
 from lungxray.models.heads import classification_head
 from lungxray.models.weights import load_application
 
@@ -24,16 +25,17 @@ def set_trainable_tail(base: keras.Model, n: int | None, count: str = "layers") 
         la.trainable = id(la) in tail
 
 
-def mobilenetv2_classifier(n_classes: int, input_shape=(224, 224, 3), weights: str | None = None,
+@MODELS.register("mobilenetv2_classifier")
+def mobilenetv2_classifier(n_outputs: int, input_shape=(224, 224, 3), weights: str | None = None,
                            trainable_last: int | None = 12, trainable_count: str = "layers",
                            head: str = "gap-bn-dropout", dropout: float = 0.5,
-                           activation: str = "softmax", bn_momentum: float | None = None) -> keras.Model:
+                           bn_momentum: float | None = None) -> keras.Model:
     base = load_application(keras.applications.MobileNetV2, weights, "MobileNetV2",
                             include_top=False, input_shape=input_shape)
     set_trainable_tail(base, trainable_last, trainable_count)
     inputs = keras.Input(input_shape, name="image")
     x = base(inputs)
-    outputs = classification_head(x, n_classes, head, dropout, activation)
+    outputs = classification_head(x, n_outputs, head, dropout, output_activation(n_outputs))
     model = keras.Model(inputs, outputs, name="mobilenetv2_classifier")
     if bn_momentum is not None:
         set_bn_momentum(model, bn_momentum)

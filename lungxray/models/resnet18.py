@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from lungxray.errors import WeightsError
+from lungxray.models import MODELS, output_activation
 
 L = keras.layers
 BN_EPS, BN_MOMENTUM = 1e-5, 0.9
@@ -55,15 +56,15 @@ def resnet18_features(input_shape=(224, 224, 3)) -> keras.Model:
     return keras.Model(inputs, x, name="resnet18_features")
 
 
-def resnet18_classifier(n_classes: int, input_shape=(224, 224, 3), weights: str | None = None,
-                        activation: str = "softmax") -> keras.Model:
-    """torchvision resnet18 with ``fc`` replaced by ``n_classes`` outputs.
+@MODELS.register("resnet18_classifier")
+def resnet18_classifier(n_outputs: int, input_shape=(224, 224, 3), weights: str | None = None) -> keras.Model:
+    """torchvision resnet18 with ``fc`` replaced by ``n_outputs`` outputs.
 
     weights: None, "imagenet" (torchvision's checkpoint must be given as a file: Keras has no
     ResNet-18), or the path of a torchvision ``.pth`` / NumPy ``.npz`` state dict.
     """
     feats = resnet18_features(input_shape)
-    out = L.Dense(n_classes, activation=activation, name="fc")(feats.output)
+    out = L.Dense(n_outputs, activation=output_activation(n_outputs), name="fc")(feats.output)
     model = keras.Model(feats.input, out, name="resnet18")
     if weights == "imagenet":
         raise WeightsError("Keras ships no ImageNet ResNet-18. Download torchvision's resnet18-f37072fd.pth "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from lungxray.models import MODELS, output_activation
+
 L = keras.layers
 
 
@@ -17,6 +19,7 @@ def conv_features(x, filters=(32, 64, 128), batchnorm: bool = False):
     return x
 
 
+@MODELS.register("simple_cnn")
 def simple_cnn(n_outputs: int, input_shape=(224, 224, 1), filters=(32, 64, 128), dense: int = 128,
                dropout: float = 0.5, batchnorm: bool = False) -> keras.Model:
     inputs = keras.Input(input_shape, name="image")
@@ -24,10 +27,11 @@ def simple_cnn(n_outputs: int, input_shape=(224, 224, 1), filters=(32, 64, 128),
     x = L.Flatten(name="flatten")(x)
     x = L.Dense(dense, activation="relu", name="fc")(x)
     x = L.Dropout(dropout, name="dropout")(x)
-    act = "sigmoid" if n_outputs == 1 else "softmax"
+    act = output_activation(n_outputs)
     return keras.Model(inputs, L.Dense(n_outputs, activation=act, name="predictions")(x), name="cnn")
 
 
+@MODELS.register("simple_cnn_lstm")
 def simple_cnn_lstm(n_outputs: int, input_shape=(224, 224, 1), filters=(32, 64, 128), lstm_units=(64, 32),
                     dropout: float = 0.5, batchnorm: bool = False) -> keras.Model:
     """The CNN's convolutional features, each feature-map row a time step, into stacked LSTMs.
@@ -42,5 +46,5 @@ def simple_cnn_lstm(n_outputs: int, input_shape=(224, 224, 1), filters=(32, 64, 
     for i, u in enumerate(lstm_units):
         x = L.LSTM(u, return_sequences=i < len(lstm_units) - 1, name=f"lstm{i + 1}")(x)
     x = L.Dropout(dropout, name="dropout")(x)
-    act = "sigmoid" if n_outputs == 1 else "softmax"
+    act = output_activation(n_outputs)
     return keras.Model(inputs, L.Dense(n_outputs, activation=act, name="predictions")(x), name="cnn_lstm")

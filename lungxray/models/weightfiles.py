@@ -18,11 +18,11 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 KERAS_CACHE, WEIGHTS_ARG = "keras-cache", "--weights"
 # torch.hub.HASH_REGEX: the sha256 prefix between the last '-' and the first '.' of a checkpoint name
@@ -112,7 +112,7 @@ def study_weight_files(study: Any) -> list[tuple[WeightFile, list[str]]]:
     for exp in study.experiments:
         for note, choices in settings:
             try:
-                cfg = exp.configure(choices)
+                cfg = study.resolve(exp, choices)
             except (ValueError, KeyError):  # a combination this experiment does not take
                 continue
             shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
@@ -145,6 +145,9 @@ def file_record(path: str | Path, expected: WeightFile, how: str) -> dict[str, A
                             "source": expected.hash_source} if expected.known_hash else None),
             "matches_known_hash": expected.matches(d)}
 
+if TYPE_CHECKING:
+    from lungxray.result_types import Departure
+
 
 _active: list[dict[str, Any]] | None = None
 
@@ -170,43 +173,40 @@ def note_loaded(weights: str | None, expected: WeightFile) -> None:
         _active.append(file_record(weights, expected, "--weights PATH"))
 
 
-def weights_departure_records(record: dict[str, Any]) -> list[dict[str, str]]:
-    """Departures from the paper's ImageNet weights in a results.json (or its provenance), in the form of
-    ``lungxray.faithful`` (kind, severity, text).
+def weights_departure_records(weights: str, files: Sequence[Mapping[str, Any]]) -> list[Departure]:
+    """Departures from the paper's ImageNet weights of a run that used ``weights`` (results.json's
+    ``provenance.weights``) and loaded ``files`` (``provenance.weights_files``), in the form of
+    ``lungxray.faithful``.
 
     A loaded file whose hash differs from the published one is major (another model); one with no published
     hash to check it against is minor (stated: Keras publishes none for MobileNetV2); a pretrained run that
     recorded no file is major (nothing proves what was loaded). ``weights none`` is not listed here
     (``lungxray.faithful`` lists it as critical).
     """
-    prov = record.get("provenance", record)
-    if prov.get("weights") in (None, "none", "not applicable"):
+    from lungxray.result_types import NOT_APPLICABLE, Departure
+
+    if weights in ("none", NOT_APPLICABLE):
         return []
-    files = prov.get("weights_files")
     if not files:
-        return [{"kind": "weights", "severity": "major",
-                 "text": f"weights {prov.get('weights')}: no record of the file loaded or its hash"}]
+        return [Departure("weights", "major", f"weights {weights}: no record of the file loaded or its hash")]
     out = []
     for f in files:
         known = f.get("known_hash")
         what = f"{f['arch']} weights {f['file']} (sha256 {f['sha256'][:16]}...)"
         if f.get("matches_known_hash") is False:
-            out.append({"kind": "weights", "severity": "major",
-                        "text": f"{what} is not the published {f['official_name']}: its "
-                                f"{known['algorithm']} differs from {known['value']} ({known['source']})"})
+            out.append(Departure("weights", "major", f"{what} is not the published {f['official_name']}: its "
+                                 f"{known['algorithm']} differs from {known['value']} ({known['source']})"))
         elif f.get("matches_known_hash") is None:
-            out.append({"kind": "weights", "severity": "minor",
-                        "text": f"{what}: no published hash of {f['official_name']} to prove these are the "
-                                "paper's ImageNet weights"})
+            out.append(Departure("weights", "minor", f"{what}: no published hash of {f['official_name']} to prove "
+                                 "these are the paper's ImageNet weights"))
     return out
 
 
-def weights_departures(record: dict[str, Any]) -> list[str]:
+def weights_departures(weights: str, files: Sequence[Mapping[str, Any]]) -> list[str]:
     """The texts of :func:`weights_departure_records`."""
-    return [d["text"] for d in weights_departure_records(record)]
+    return [d.text for d in weights_departure_records(weights, files)]
 
 
-def is_published_file(record: dict[str, Any]) -> bool:
-    """Whether every weights file the run loaded matches its published hash (also for --weights PATH)."""
-    files = record.get("provenance", record).get("weights_files") or []
+def is_published_file(files: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether every weights file a run loaded (``provenance.weights_files``) matches its published hash."""
     return bool(files) and all(f.get("matches_known_hash") is True for f in files)

@@ -285,6 +285,11 @@ def render(res: dict) -> bytes:
     return buf.getvalue()
 
 
-def write_report(res: dict, path: Path) -> Path:
-    atomic_write_bytes(Path(path), render(res))
+def as_dict(res) -> dict:
+    """A RunResult as the dict these pages read (until they read its attributes)."""
+    return res if isinstance(res, dict) else {**res.to_dict(), "unfaithful_reasons": res.unfaithful_reasons}
+
+
+def write_report(res, path: Path) -> Path:
+    atomic_write_bytes(Path(path), render(as_dict(res)))
     return Path(path)

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from lungxray.report import pdf as P  # noqa: E402
+from lungxray.report.pdf import as_dict  # noqa: E402
 from lungxray.report.summary import confusion_page as summary_confusions  # noqa: E402
 from lungxray.report.summary import table_page  # noqa: E402
 from lungxray.results import atomic_write_bytes, find_results, load_results  # noqa: E402
@@ -35,7 +36,7 @@ def collect(root: Path) -> dict[str, dict[str, list[dict]]]:
     """study -> run set (folder holding run folders) -> results, best kind first."""
     out: dict[str, dict[str, list[dict]]] = {}
     for p in find_results(root):
-        res = load_results(p)
+        res = as_dict(load_results(p))
         res["_dir"] = str(p.parent.relative_to(root))
         out.setdefault(res["study"], {}).setdefault(str(p.parent.parent.relative_to(root)), []).append(res)
     for sets in out.values():

@@ -14,7 +14,16 @@ import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
-from lungxray.report.pdf import A4, SHORT_VERDICTS, VERDICT_COLOURS, WARN, _fmt, _page, banners  # noqa: E402
+from lungxray.report.pdf import (  # noqa: E402
+    A4,
+    SHORT_VERDICTS,
+    VERDICT_COLOURS,
+    WARN,
+    _fmt,
+    _page,
+    as_dict,  # noqa: E402
+    banners,
+)
 from lungxray.results import atomic_write_bytes, find_results, load_results  # noqa: E402
 
 
@@ -87,7 +96,7 @@ def render_summary(results: list[dict]) -> bytes:
 def write_summary(folder: Path, out: Path | None = None) -> Path:
     """summary.pdf over every run folder directly below ``folder``."""
     folder = Path(folder)
-    results = [load_results(p) for p in find_results(folder) if p.parent.parent == folder]
+    results = [as_dict(load_results(p)) for p in find_results(folder) if p.parent.parent == folder]
     out = out or folder / "summary.pdf"
     atomic_write_bytes(out, render_summary(results))
     return out
