@@ -71,8 +71,15 @@ def _interval(row: Mapping[str, Any]) -> tuple[float | None, float | None]:
     return (None, None) if not iv else (_num(iv.get("lo")), _num(iv.get("hi")))
 
 
+def _current(schema: Any, expected: str, run: str) -> None:
+    if schema != expected:
+        raise R.ResultsError(f"{run}: schema {schema}, not {expected}, has no verdicts to tabulate: bring it up to "
+                             f"date with `python -m lungxray rescore {run}`")
+
+
 def run_rows(res: Mapping[str, Any], run: str) -> list[Row]:
     """The rows of one loaded results.json (``run``: its folder, as the table names it)."""
+    _current(res.get("schema"), R.SCHEMA, run)
     prov = res.get("provenance", {})
     seed = prov.get("seed")
     out = []
@@ -91,6 +98,7 @@ def run_rows(res: Mapping[str, Any], run: str) -> list[Row]:
 def aggregate_rows(agg: Mapping[str, Any], run: str, weights: str = "") -> list[Row]:
     """The rows of one loaded aggregate.json of a ``--runs`` set (``weights``: its runs' --weights, which
     aggregate.json does not hold)."""
+    _current(agg.get("schema"), R.AGGREGATE_SCHEMA, run)
     out = []
     for c in agg["comparison"]:
         p_lo, p_hi = _pair(c.get("published_interval"))
@@ -116,7 +124,10 @@ def collect(root: Path, each_seed: bool = False) -> list[Row]:
     rows: list[Row] = []
     members: set[Path] = set()
     for agg_path in sorted(root.rglob(R.AGGREGATE)):
-        agg = json.loads(agg_path.read_text(encoding="utf-8"))
+        try:
+            agg = json.loads(agg_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise R.ResultsError(f"{agg_path} is not readable JSON ({exc})") from None
         if not isinstance(agg, dict) or "comparison" not in agg:
             raise R.ResultsError(f"{agg_path} is not a lungxray aggregate file")
         runs = [agg_path.parent / d for d in agg.get("runs", [])]

@@ -261,3 +261,13 @@ def test_progress_is_quiet_when_asked(monkeypatch):
     bar = progress.progress(None, "by hand", total=3)
     bar.update(3)
     bar.close()
+
+
+def test_table_refuses_an_old_schema(tmp_path, capsys):
+    run = tmp_path / "old"
+    shutil.copytree(REPORTS / "hanif2025" / "offline" / "resnet18", run, ignore=shutil.ignore_patterns("*.pdf"))
+    res = json.loads((run / R.RESULTS).read_text())
+    res["schema"] = "lungxray.results/1"
+    (run / R.RESULTS).write_text(json.dumps(res))
+    assert main(["table", str(tmp_path)]) == 2
+    assert "rescore" in capsys.readouterr().err
