@@ -1,15 +1,23 @@
-"""``python -m lungxray``: verify-data, check, report, audit, bench, weights, studies."""
+"""``python -m lungxray``: verify-data, check, report, rescore, audit, bench, weights, studies, table.
+
+Conventions: ``--version``; ``--json`` on every subcommand prints one JSON document and nothing
+else on stdout (logs, warnings and progress bars go to stderr); TensorFlow's start-up lines are
+silenced (``--verbose-tf`` keeps them, see ``lungxray.quiet``); an expected error prints
+``error: <message>`` on stderr, no traceback (``LUNGXRAY_DEBUG=1`` re-raises it).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from lungxray.errors import LungxrayError
+from lungxray.errors import LungxrayError, message
+from lungxray.output import emit_json, json_stdout
 
 
 def _verify(a: argparse.Namespace) -> int:
@@ -18,11 +26,15 @@ def _verify(a: argparse.Namespace) -> int:
 
     spec = get_dataset(a.dataset)
     if a.manifest:
-        from lungxray.data.manifest_check import main as manifest_main
+        from lungxray.data.manifest_check import check_manifest
 
-        return manifest_main(discover(spec, a.data_dir, a.download), Path(a.manifest), a.json)
-    rep = verify(discover(spec, a.data_dir, a.download))
-    print(json.dumps(rep.to_dict(), indent=2) if a.json else rep.to_text())
+        rep = check_manifest(discover(spec, a.data_dir, a.download), Path(a.manifest))
+    else:
+        rep = verify(discover(spec, a.data_dir, a.download))
+    if a.json:
+        emit_json(rep.to_dict())
+    else:
+        print(rep.to_text())
     return 0 if rep.ok else 1
 
 
@@ -37,13 +49,17 @@ def _check(a: argparse.Namespace) -> int:
         a.verbose = True
     else:
         outcomes = check_all(Path(a.reports))
+    n_fail = sum(bool(o.failures) for o in outcomes)
+    if a.json:
+        emit_json({"outcomes": [{"path": str(o.path), "ok": not o.failures, "failures": o.failures, "lines": o.lines}
+                                for o in outcomes], "passed": len(outcomes) - n_fail, "failed": n_fail})
+        return 1 if n_fail else 0
     for o in outcomes:
         print(f"{'FAIL' if o.failures else 'ok  '} {o.path}")
         for line in o.lines if a.verbose or o.failures else o.lines[:1]:
             print(f"     {line}")
         for f in o.failures:
             print(f"     FAIL: {f}")
-    n_fail = sum(bool(o.failures) for o in outcomes)
     print(f"check: {len(outcomes) - n_fail} passed, {n_fail} failed")
     return 1 if n_fail else 0
 
@@ -51,8 +67,11 @@ def _check(a: argparse.Namespace) -> int:
 def _rescore(a: argparse.Namespace) -> int:
     from lungxray.rescore import rescore
 
-    for root in a.runs:
-        for d in rescore(Path(root)):
+    done = [d for root in a.runs for d in rescore(Path(root))]
+    if a.json:
+        emit_json({"rescored": [str(d) for d in done]})
+    else:
+        for d in done:
             print(f"rescored {d}")
     return 0
 
@@ -64,18 +83,20 @@ def _report(a: argparse.Namespace) -> int:
     if a.suite:
         from lungxray.report.suite import write_suite
 
-        print(f"wrote {write_suite(Path(a.run), Path(a.out or Path(a.run) / 'suite.pdf'))}")
-        return 0
-    if a.summary:
+        out = write_suite(Path(a.run), Path(a.out or Path(a.run) / "suite.pdf"))
+    elif a.summary:
         from lungxray.report.summary import write_summary
 
-        print(f"wrote {write_summary(Path(a.run), Path(a.out) if a.out else None)}")
-        return 0
-    res = load_results(Path(a.run))
-    run_dir = Path(a.run) if Path(a.run).is_dir() else Path(a.run).parent
-    out = Path(a.out) if a.out else run_dir / REPORT
-    write_report(res, out)
-    print(f"wrote {out}")
+        out = write_summary(Path(a.run), Path(a.out) if a.out else None)
+    else:
+        res = load_results(Path(a.run))
+        run_dir = Path(a.run) if Path(a.run).is_dir() else Path(a.run).parent
+        out = Path(a.out) if a.out else run_dir / REPORT
+        write_report(res, out)
+    if a.json:
+        emit_json({"wrote": str(out)})
+    else:
+        print(f"wrote {out}")
     return 0
 
 
@@ -86,7 +107,7 @@ def _audit(a: argparse.Namespace) -> int:
     studies = [get_study(s) for s in a.study] if a.study else [v for _, v in sorted(load_studies().items())]
     claims = ranked(run_audit(studies))
     if a.json:
-        print(json.dumps([c.to_dict() for c in claims], indent=2, allow_nan=False, default=str))
+        emit_json([c.to_dict() for c in claims])
     else:
         print(to_text(claims, verbose=a.verbose))
     return 0
@@ -101,21 +122,73 @@ def _bench(a: argparse.Namespace) -> int:
 def _weights(a: argparse.Namespace) -> int:
     from lungxray.weights_check import main as weights_main
 
-    return weights_main(a.study, a.check, a.weights)
+    return weights_main(a.study, a.check, a.weights, a.json)
 
 
 def _studies(a: argparse.Namespace) -> int:
     from lungxray.study import load_studies
 
-    for sid, st in sorted(load_studies().items()):
-        print(f"{sid}: {st.title} [{', '.join(e.name for e in st.experiments)}]")
+    studies = [st for _, st in sorted(load_studies().items())]
+    if a.json:
+        emit_json([{"id": st.id, "title": st.title, "citation": st.citation, "dataset": st.dataset,
+                    "summary": st.summary, "experiments": [{"name": e.name, "title": e.title} for e in st.experiments]}
+                   for st in studies])
+        return 0
+    for st in studies:
+        print(f"{st.id}: {st.title}")
+        print(f"  citation: {st.citation}")
+        print(f"  dataset: {st.dataset}")
+        print("  experiments:")
+        for e in st.experiments:
+            print(f"    {e.name}: {e.title}")
     return 0
+
+
+def _table(a: argparse.Namespace) -> int:
+    from lungxray.errors import ResultsError
+    from lungxray.table import collect, render
+
+    root = Path(a.reports)
+    if not root.is_dir():
+        raise ResultsError(f"{root}: no such folder (give the folder holding run folders, e.g. reports)")
+    rows = collect(root, each_seed=a.each_seed)
+    if not rows:
+        raise ResultsError(f"no results.json under {root}")
+    if a.json or a.format == "json":
+        emit_json([r.to_dict() for r in rows])
+    else:
+        sys.stdout.write(render(rows, a.format))
+    return 0
+
+
+class _Version(argparse.Action):
+    """``--version``: the package version and the git revision of the code (computed only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kw):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit()
+
+
+def version_text() -> str:
+    from lungxray import __version__
+    from lungxray.results import source_revision
+
+    return f"lungxray {__version__} (git revision {source_revision()})"
 
 
 def build_parser() -> argparse.ArgumentParser:
     from lungxray.data.registry import REGISTRY
 
-    p = argparse.ArgumentParser(prog="python -m lungxray", description="lungxray tools")
+    p = argparse.ArgumentParser(prog="python -m lungxray", description="lungxray tools; every subcommand takes "
+                                "--json (one JSON document on stdout, nothing else)")
+    p.add_argument("--version", action=_Version, help="print the version and the git revision of the code, and exit")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (also off when stderr is not a "
+                   "terminal or CI is set)")
+    p.add_argument("--verbose-tf", action="store_true", help="keep TensorFlow's start-up log lines (also: "
+                   "LUNGXRAY_TF_LOGS=1, or TF_CPP_MIN_LOG_LEVEL=0)")
     sub = p.add_subparsers(dest="cmd", required=True)
     v = sub.add_parser("verify-data", help="decode every image, count per class/split, list unreadable files "
                        "and byte-identical duplicates; exit 1 on errors")
@@ -137,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--verdicts-of", metavar="RUN_SET",
                    help="REPORTS is a shorter rerun (an experiment folder with aggregate.json) of this committed "
                    "--runs set: fail where a decisive verdict (consistent / not reproduced) contradicts it")
+    c.add_argument("--json", action="store_true", help="every outcome as JSON: path, ok, failures, lines")
     c.set_defaults(fn=_check)
     r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json, or with --summary "
                        "the side-by-side summary.pdf of a folder of run folders")
@@ -146,11 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the suite PDF over every run under RUN (e.g. reports/): verdict table, then each "
                    "study's audit, summaries and run pages (default RUN/suite.pdf)")
     r.add_argument("--out", help="PDF path (default: report.pdf in the run folder)")
+    r.add_argument("--json", action="store_true", help='print {"wrote": PATH} as JSON')
     r.set_defaults(fn=_report)
     rs = sub.add_parser("rescore", help="recompute departures, intervals and verdicts of committed runs from their "
                         "predictions.csv and the study module as it is now (no retraining); rewrites results.json, "
                         "report.pdf and aggregate.json")
     rs.add_argument("runs", nargs="+", help="run folders, or folders holding run folders (e.g. reports)")
+    rs.add_argument("--json", action="store_true", help='print {"rescored": [run folders]} as JSON')
     rs.set_defaults(fn=_rescore)
     au = sub.add_parser("audit", help="recompute every published number that follows from other published numbers, "
                         "recover unstated details from them, and rank the problems by severity")
@@ -173,17 +249,52 @@ def build_parser() -> argparse.ArgumentParser:
                    "loadable into the architecture")
     w.add_argument("--weights", action="append", default=[], metavar="PATH",
                    help="with --check: a file you will pass with --weights (matched by file name; repeatable)")
+    w.add_argument("--json", action="store_true", help="the files (and with --check each outcome) as JSON")
     w.set_defaults(fn=_weights)
-    s = sub.add_parser("studies", help="list the registered studies")
+    s = sub.add_parser("studies", help="the registered studies: title, citation, dataset and experiments")
+    s.add_argument("--json", action="store_true", help="a list of objects: id, title, citation, dataset, summary, "
+                   "experiments")
     s.set_defaults(fn=_studies)
+    t = sub.add_parser("table", help="one row per study x experiment x published metric across the committed "
+                       "runs: published value and interval, reproduced value and interval, verdict, faithful, "
+                       "weights, seeds (a --runs set: its aggregate.json)")
+    t.add_argument("reports", nargs="?", default="reports", help="folder searched for results.json and "
+                   "aggregate.json (default reports)")
+    t.add_argument("--format", choices=("md", "csv", "json"), default="md",
+                   help="md: a Markdown table (default); csv: every column at full precision; json: a list of rows")
+    t.add_argument("--json", action="store_true", help="same as --format json")
+    t.add_argument("--each-seed", action="store_true", help="also a row set for each seed run of a --runs set")
+    t.set_defaults(fn=_table)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    a = build_parser().parse_args(argv)
+    from lungxray import progress
+    from lungxray.quiet import quiet_tensorflow
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    quiet_tensorflow(verbose="--verbose-tf" in args)  # before anything imports TensorFlow
+    a = build_parser().parse_args(args)
+    if a.verbose_tf:  # given abbreviated: parsing imports no TensorFlow, so this is still in time
+        quiet_tensorflow(verbose=True)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if a.quiet:
+        progress.set_quiet()
+    debug = os.environ.get("LUNGXRAY_DEBUG", "").strip() not in ("", "0")
     try:
+        if getattr(a, "json", False) and a.fn is not _bench:  # bench prints its own JSON
+            with json_stdout():
+                return a.fn(a)
         return a.fn(a)
-    except (LungxrayError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `lungxray table | head`: the reader left; say nothing more
+        with contextlib.suppress(OSError, ValueError):  # Python's own flush at exit would complain again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (LungxrayError, ValueError, KeyError, OSError) as exc:
+        if debug:
+            raise
+        print(f"error: {message(exc)}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)

@@ -23,3 +23,20 @@ class WeightsError(LungxrayError):
 
 class ResultsError(LungxrayError):
     pass
+
+
+def message(exc: BaseException) -> str:
+    """The text to print after ``error:``: the message itself, never a Python repr.
+
+    ``str(KeyError("x"))`` is ``'x'`` with quotes, and ``str(OSError)`` reads ``[Errno 2] No such file or
+    directory: 'p'``; these become ``x`` and ``p: No such file or directory``."""
+    if isinstance(exc, KeyError):
+        if len(exc.args) == 1 and isinstance(exc.args[0], str):
+            arg = exc.args[0]
+            return arg if " " in arg.strip() else f"missing key {arg}"
+        return f"missing key {', '.join(str(a) for a in exc.args)}"
+    if isinstance(exc, OSError) and exc.strerror:
+        names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+        return f"{' -> '.join(names)}: {exc.strerror}" if names else exc.strerror
+    text = str(exc).strip()
+    return text or type(exc).__name__

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from lungxray.data.pipeline import ImagePipeline, epoch_shuffled
+from lungxray.progress import progress
 
 
 def frozen_parts(model: keras.Model) -> tuple[keras.Model, keras.Model] | None:
@@ -27,6 +28,17 @@ def frozen_parts(model: keras.Model) -> tuple[keras.Model, keras.Model] | None:
     if bb.trainable_weights:
         return None
     return bb, head
+
+
+class _BarCallback(keras.callbacks.Callback):
+    """Advances a progress bar per predicted batch (the prediction itself is untouched)."""
+
+    def __init__(self, bar):
+        super().__init__()
+        self.bar = bar
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.bar.update(1)
 
 
 def weights_digest(model: keras.Model) -> str:
@@ -44,8 +56,14 @@ class FeaturePipeline:
         self.epoch, self.augmenter = pipe.epoch, None
         self.features: dict[str, np.ndarray] = {}
         for split in ("train", "val", "test"):
-            if pipe.split_records(split):
-                self.features[split] = np.asarray(backbone.predict(pipe.dataset(split, training=False), verbose=0))
+            n = len(pipe.split_records(split))
+            if n:
+                bar = progress(None, f"{split} features", total=-(-n // pipe.batch_size), unit="batch")
+                try:
+                    self.features[split] = np.asarray(backbone.predict(
+                        pipe.dataset(split, training=False), verbose=0, callbacks=[_BarCallback(bar)]))
+                finally:
+                    bar.close()
 
     def split_records(self, split: str):
         return self.pipe.split_records(split)

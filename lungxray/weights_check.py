@@ -99,17 +99,18 @@ def check_file(f: WeightFile, given: list[Path]) -> tuple[bool, list[str]]:
     return ok, lines
 
 
-def main(study_ids: list[str], check: bool, weights: list[str]) -> int:
+def main(study_ids: list[str], check: bool, weights: list[str], as_json: bool = False) -> int:
+    """Print the needed files (``as_json``: a JSON object, nothing else on stdout); exit 1 if a check fails."""
+    from dataclasses import asdict
+
+    from lungxray.output import emit_json
     from lungxray.study import get_study, load_studies
 
     studies = [get_study(s) for s in study_ids] if study_ids else [v for _, v in sorted(load_studies().items())]
     given = [Path(w).expanduser() for w in weights]
     files = needed_files(studies)
-    if not files:
-        print("no pretrained weights needed")
-        return 0
+    records = []
     n_bad = 0
-    print(f"Keras cache: {keras_models_dir()} (set KERAS_HOME=DIR to use DIR/models)\n")
     for n in files:
         f = n.file
         where = (f"Keras cache {keras_models_dir()}/ (Keras finds it by name; or pass --weights PATH)"
@@ -122,11 +123,23 @@ def main(study_ids: list[str], check: bool, weights: list[str]) -> int:
             lines.append(f"published hash: {kind} {f.known_hash} ({f.hash_source}); check: {tool} {f.name}")
         else:
             lines.append(f"published hash: {f.hash_source}")
+        rec = {**asdict(f), "users": n.users, "where": where}
         if check:
             ok, more = check_file(f, given)
             n_bad += not ok
             lines += more
-        print(f.name)
+            rec.update(ok=ok, check=more)
+        records.append((f.name, lines, rec))
+    if as_json:
+        emit_json({"keras_cache": str(keras_models_dir()), "files": [r for _, _, r in records],
+                   **({"in_place": len(files) - n_bad, "missing_or_wrong": n_bad} if check else {})})
+        return 1 if n_bad else 0
+    if not files:
+        print("no pretrained weights needed")
+        return 0
+    print(f"Keras cache: {keras_models_dir()} (set KERAS_HOME=DIR to use DIR/models)\n")
+    for name, lines, _ in records:
+        print(name)
         print("\n".join(f"  {line}" for line in lines))
     if check:
         print(f"\nweights check: {len(files) - n_bad} of {len(files)} in place"

@@ -47,3 +47,29 @@ def test_trainable_backbone_is_not_cached():
     keras.utils.set_random_seed(1)
     b = cnn_classifier(2, (32, 32, 3), None, frozen=True)
     assert weights_digest(a.get_layer("backbone")) == weights_digest(b.get_layer("backbone"))
+
+
+def test_feature_caching_advances_a_progress_bar(tmp_path, monkeypatch):
+    """One bar per split, one step per predicted batch; the features are those of the backbone."""
+    import lungxray.features
+
+    bars = []
+
+    class Bar:
+        def __init__(self, desc, total):
+            self.desc, self.total, self.n, self.closed = desc, total, 0, False
+            bars.append(self)
+
+        def update(self, n=1):
+            self.n += n
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(lungxray.features, "progress", lambda it, desc, total=None, unit="it": Bar(desc, total))
+    pipe = _pipe(tmp_path)
+    bb, _ = frozen_parts(cnn_lstm_classifier(1, (32, 32, 3), None, sequence="positions", frozen=True))
+    feats = FeaturePipeline(pipe, bb)
+    assert [(b.desc, b.total, b.n, b.closed) for b in bars] == [
+        ("train features", 1, 1, True), ("val features", 1, 1, True), ("test features", 1, 1, True)]
+    np.testing.assert_array_equal(feats.features["test"], bb.predict(pipe.dataset("test"), verbose=0))

@@ -62,3 +62,30 @@ def test_real_chest_ct_counts_and_duplicates(capsys):
     assert rep.distinct["test"]["normal"] == 27 and rep.distinct["train"]["normal"] == 55
     assert len(rep.label_conflicts) == 1  # l4.png (large cell) = sq2.png (squamous cell) in train
     assert "inflated" in rep.to_text() and not rep.to_text().endswith("OK")
+
+
+def test_text_puts_the_summary_first(tmp_path):
+    _ct(tmp_path)
+    a = tmp_path / "Data/train/normal/0.png"
+    (tmp_path / "Data/test/adenocarcinoma/x.png").write_bytes(a.read_bytes())  # across splits, another label
+    (tmp_path / "Data/train/normal/empty.png").write_bytes(b"")
+    lines = verify(discover(get_dataset("chest-ctscan"), tmp_path)).to_text().splitlines()
+    assert lines[0].startswith("dataset chest-ctscan at ") and "ERRORS: 1 unreadable file(s)" in lines[0]
+    assert "1 duplicate group(s) across splits, 1 label conflict(s)" in lines[0]
+    assert lines[1].startswith("files decoded: 26, byte-unique: 24")
+    first_detail = lines.index("details:")
+    warnings = [i for i, line in enumerate(lines) if line.startswith("WARNING")]
+    assert len(warnings) == 2 and max(warnings) < first_detail
+    assert any(line.startswith("UNREADABLE Data/train/normal/empty.png") for line in lines[first_detail:])
+    assert any("LABEL CONFLICT" in line for line in lines[first_detail:])
+
+
+def test_ok_only_without_warnings(tmp_path):
+    _ct(tmp_path)
+    rep = verify(discover(get_dataset("chest-ctscan"), tmp_path))
+    rep.count_mismatches = []  # as if the counts were the registry's
+    assert rep.verdict() == "OK"
+    (tmp_path / "Data/test/normal/dup.png").write_bytes((tmp_path / "Data/train/normal/0.png").read_bytes())
+    rep = verify(discover(get_dataset("chest-ctscan"), tmp_path))
+    rep.count_mismatches = []
+    assert rep.verdict().startswith("readable, counts as expected; WARNINGS: 1 duplicate group(s) across splits")

@@ -11,6 +11,7 @@ from lungxray.data.discovery import Discovered
 from lungxray.data.layouts import Record
 from lungxray.data.registry import DatasetSpec
 from lungxray.data.sniff import header_problem, plain_tf_message, what_is
+from lungxray.progress import progress
 
 
 def sha256_file(path: Path) -> str:
@@ -145,10 +146,29 @@ class VerifyReport:
         d["n_label_conflicts"] = len(self.label_conflicts)
         return d
 
+    def verdict(self) -> str:
+        """The one-line outcome: errors, warnings, or OK (never OK while duplicates cross splits)."""
+        errors = [f"{n} {what}" for n, what in ((len(self.unreadable), "unreadable file(s)"),
+                                                (len(self.count_mismatches), "count mismatch(es)"),
+                                                (len(self.missing_classes), "missing class folder(s)"),
+                                                (len(self.empty_classes), "empty class folder(s)")) if n]
+        warnings = [f"{n} {what}" for n, what in (
+            (len(self.cross_split_groups), "duplicate group(s) across splits"),
+            (len(self.label_conflicts), "label conflict(s)")) if n]
+        if errors:
+            return "ERRORS: " + ", ".join(errors) + ("; warnings: " + ", ".join(warnings) if warnings else "")
+        if warnings:
+            return "readable, counts as expected; WARNINGS: " + ", ".join(warnings)
+        return "OK"
+
     def to_text(self) -> str:
-        lines = [f"dataset {self.dataset} at {self.root}", f"layout: {self.layout}"]
-        if self.root_note:
-            lines.append(f"note: {self.root_note}")
+        """Summary first (verdict, counts, warnings), then the details (each duplicate group, skipped and
+        unreadable file, count mismatch)."""
+        lines = [f"dataset {self.dataset} at {self.root}: {self.verdict()}",
+                 f"files decoded: {self.n_files}, byte-unique: {self.n_unique}, "
+                 f"duplicate groups: {len(self.duplicate_groups)} "
+                 f"({len(self.cross_split_groups)} across splits, {len(self.label_conflicts)} with "
+                 f"conflicting labels), unreadable: {len(self.unreadable)}, skipped: {len(self.skipped)}"]
         for scope, per in self.counts.items():
             exp = self.expected.get(scope, {})
             cells = ", ".join(f"{c} {n}" + (f" (expected {exp[c]})" if c in exp and exp[c] != n else "")
@@ -158,33 +178,32 @@ class VerifyReport:
             if dist and dist != per:
                 lines.append(f"  {'':{len(scope)}} distinct: {sum(dist.values())}: "
                              + ", ".join(f"{c} {dist.get(c, 0)}" for c in per))
-        lines.append(f"files decoded: {self.n_files}, byte-unique: {self.n_unique}, "
-                     f"duplicate groups: {len(self.duplicate_groups)} "
-                     f"({len(self.cross_split_groups)} across splits, {len(self.label_conflicts)} with "
-                     "conflicting labels)")
-        for g in self.duplicate_groups:
-            where = "ACROSS SPLITS" if len(g["splits"]) > 1 else "within split"
-            if len(g["labels"]) > 1:
-                where += ", LABEL CONFLICT " + " vs ".join(g["labels"])
-            lines.append(f"  duplicate ({where}): " + " = ".join(g["files"]))
-        for s in self.skipped:
-            lines.append(f"skipped {s['file']}: {s['reason']}")
-        for u in self.unreadable:
-            lines.append(f"UNREADABLE {u['file']}: {u['reason']}")
-        for m in self.count_mismatches:
-            lines.append(f"COUNT MISMATCH {m['scope']}/{m['label']}: expected {m['expected']}, found {m['found']}")
-        for c in self.missing_classes:
-            lines.append(f"MISSING class folder: {c}")
-        for c in self.empty_classes:
-            lines.append(f"EMPTY class folder: {c}")
         if self.cross_split_groups:
             lines.append(f"WARNING: {len(self.cross_split_groups)} duplicate groups cross splits: a model is scored "
                          "on images it was trained on, so test numbers on this split are inflated")
         if self.label_conflicts:
-            lines.append(f"WARNING: {len(self.label_conflicts)} images are filed under two classes (label conflicts)")
-        warned = self.cross_split_groups or self.label_conflicts
-        lines.append(("readable, counts as expected (see the warnings)" if warned else "OK") if self.ok
-                     else "ERRORS found (see above)")
+            lines.append(f"WARNING: {len(self.label_conflicts)} image(s) filed under two classes (label conflicts)")
+        lines.append(f"layout: {self.layout}")
+        if self.root_note:
+            lines.append(f"note: {self.root_note}")
+        details = []
+        for m in self.count_mismatches:
+            details.append(f"COUNT MISMATCH {m['scope']}/{m['label']}: expected {m['expected']}, found {m['found']}")
+        for c in self.missing_classes:
+            details.append(f"MISSING class folder: {c}")
+        for c in self.empty_classes:
+            details.append(f"EMPTY class folder: {c}")
+        for u in self.unreadable:
+            details.append(f"UNREADABLE {u['file']}: {u['reason']}")
+        for g in self.duplicate_groups:
+            where = "ACROSS SPLITS" if len(g["splits"]) > 1 else "within split"
+            if len(g["labels"]) > 1:
+                where += ", LABEL CONFLICT " + " vs ".join(g["labels"])
+            details.append(f"  duplicate ({where}): " + " = ".join(g["files"]))
+        for s in self.skipped:
+            details.append(f"skipped {s['file']}: {s['reason']}")
+        if details:
+            lines += ["", "details:", *details]
         return "\n".join(lines)
 
 
@@ -192,7 +211,7 @@ def verify(found: Discovered, decode: bool = True) -> VerifyReport:
     spec, root, recs = found.spec, found.root, found.records
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(spec.classes, 0))
     unreadable, by_hash = [], defaultdict(list)
-    for r in recs:
+    for r in progress(recs, "decoding", total=len(recs), unit="img") if decode else recs:
         counts[r.split or "all"][r.label] += 1
         path = root / r.path
         err = decode_error(path) if decode else None

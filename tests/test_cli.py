@@ -1,0 +1,273 @@
+"""`python -m lungxray` conventions: --version, --json (JSON and nothing else on stdout), TensorFlow's
+start-up lines silenced, errors without Python reprs; `studies` with citations; `table`; progress bars."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lungxray import __version__, progress
+from lungxray import results as R
+from lungxray.cli import main, version_text
+from lungxray.errors import ResultsError, message
+from lungxray.table import COLUMNS, aggregate_rows, collect, render, run_rows
+from tests.helpers import write_png
+
+REPO = Path(__file__).resolve().parents[1]
+REPORTS = REPO / "reports"
+TF_NOISE = ("absl::InitializeLog", "oneDNN", "cuda", "cpu_feature_guard", "TF_ENABLE_ONEDNN_OPTS")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "LUNGXRAY_TF_LOGS", "CI")}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lungxray", *args], cwd=REPO, env=_env(**env),
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_version():
+    p = _cli("--version")
+    assert p.returncode == 0 and p.stderr == ""
+    assert p.stdout.strip() == version_text()
+    assert p.stdout.startswith(f"lungxray {__version__} (git revision ")
+    assert R.source_revision() in p.stdout
+
+
+def _chest_ct(root: Path) -> Path:
+    for split in ("train", "valid", "test"):
+        for c in ("adenocarcinoma", "large.cell.carcinoma", "normal", "squamous.cell.carcinoma"):
+            write_png(root / "Data" / split / c / "0.png", seed=hash((split, c)) % 10**6)
+    return root
+
+
+@pytest.fixture(scope="module")
+def run_copy(tmp_path_factory) -> Path:
+    """A committed run folder copied out, for commands that write (report)."""
+    dst = tmp_path_factory.mktemp("runs") / "model_a"
+    shutil.copytree(REPORTS / "covid_balancing" / "smoke" / "model_a", dst)
+    return dst
+
+
+@pytest.mark.parametrize("args, code", [
+    (["studies", "--json"], 0),
+    (["table", "--json"], 0),
+    (["table", "reports/uly2023", "--format", "json"], 0),
+    (["audit", "hanif2025", "--json"], 0),
+    (["weights", "--json"], 0),
+    (["weights", "hanif2025", "--check", "--json"], 1),  # torchvision's .pth is not in place here
+    (["check", "reports/uly2023/lstm-10-seeds/lstm", "--verdicts-of", "reports/uly2023/lstm-10-seeds/lstm",
+      "--json"], 0),
+    (["verify-data", "chest-ctscan", "--data-dir", "{ct}", "--json"], 1),  # counts are not the registry's
+    (["report", "{run}", "--json"], 0),
+])
+def test_json_is_all_stdout_holds(args, code, tmp_path, run_copy):
+    """Each subcommand's --json: stdout parses as one JSON document; TensorFlow's start-up lines are gone."""
+    ct = _chest_ct(tmp_path / "ct")
+    p = _cli(*[a.format(ct=ct, run=run_copy) for a in args])
+    assert p.returncode == code, p.stderr
+    json.loads(p.stdout)
+    assert not any(s in p.stderr for s in TF_NOISE), p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_json_redirects_stray_prints(monkeypatch, capsys):
+    """What else a command prints under --json goes to stderr (in-process: check and rescore, which recompute
+    every interval and are slow on real runs, are replaced by stand-ins that print)."""
+    import lungxray.check
+    import lungxray.rescore
+    from lungxray.check import CheckOutcome
+
+    def fake_check_all(root):
+        print("Found 256 images belonging to 4 classes.")  # what a library might print
+        return [CheckOutcome(Path(root) / "a", lines=["fine"]), CheckOutcome(Path(root) / "b", failures=["off"])]
+
+    def fake_rescore(root):
+        print("rescoring ...")
+        return [Path(root) / "a"]
+
+    monkeypatch.setattr(lungxray.check, "check_all", fake_check_all)
+    monkeypatch.setattr(lungxray.rescore, "rescore", fake_rescore)
+    assert main(["check", "somewhere", "--json"]) == 1
+    cap = capsys.readouterr()
+    out = json.loads(cap.out)
+    assert (out["passed"], out["failed"]) == (1, 1) and out["outcomes"][1]["failures"] == ["off"]
+    assert "Found 256 images" in cap.err and "Found" not in cap.out
+    assert main(["rescore", "x", "--json"]) == 0
+    cap = capsys.readouterr()
+    assert json.loads(cap.out) == {"rescored": [str(Path("x") / "a")]} and "rescoring" in cap.err
+
+
+def test_studies_show_citations(capsys):
+    from lungxray.study import load_studies
+
+    studies = load_studies()
+    assert main(["studies"]) == 0
+    text = capsys.readouterr().out
+    for st in studies.values():
+        assert f"citation: {st.citation}" in text
+        assert all(f"{e.name}: {e.title}" in text for e in st.experiments)
+    assert main(["studies", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [d["id"] for d in listed] == sorted(studies)
+    for d in listed:
+        assert d["citation"] == studies[d["id"]].citation
+        assert [e["name"] for e in d["experiments"]] == [e.name for e in studies[d["id"]].experiments]
+
+
+# --- table --------------------------------------------------------------------------------------------
+
+def test_table_rows_are_the_values_of_results_json():
+    path = REPORTS / "uly2023" / "offline" / "lstm" / R.RESULTS
+    res = R.load_results(path)
+    rows = run_rows(res, "uly2023/offline/lstm")
+    assert len(rows) == len(res["comparison"])
+    for row, c in zip(rows, res["comparison"], strict=True):
+        assert (row.study, row.experiment, row.key, row.label) == ("uly2023", "lstm", c["key"], c["label"])
+        assert row.published == c["published"] and [row.published_lo, row.published_hi] == c["published_interval"]
+        assert row.reproduced == c["reproduced"] and row.verdict == c["verdict"]
+        iv = c["interval"]
+        assert (row.reproduced_lo, row.reproduced_hi) == ((iv["lo"], iv["hi"]) if iv else (None, None))
+        assert row.faithful is res["faithful"] and row.weights == res["provenance"]["weights"]
+        assert row.seeds == (res["provenance"]["seed"],) and row.n_runs == 1
+
+
+def test_table_over_the_committed_reports():
+    rows = collect(REPORTS)
+    agg_dir = REPORTS / "uly2023" / "lstm-10-seeds" / "lstm"
+    agg = json.loads((agg_dir / R.AGGREGATE).read_text())
+    set_rows = [r for r in rows if r.run == "uly2023/lstm-10-seeds/lstm"]
+    assert set_rows == aggregate_rows(agg, "uly2023/lstm-10-seeds/lstm", "not applicable")
+    assert [r.reproduced for r in set_rows] == [c["mean"] for c in agg["comparison"]]
+    assert set_rows[0].seeds == tuple(agg["seeds"]) and set_rows[0].n_runs == 10
+    assert not any("seed-" in r.run for r in rows)  # the set's runs are in its aggregate
+    assert len([r for r in collect(REPORTS, each_seed=True) if "seed-" in r.run]) == 10 * len(agg["comparison"])
+    n_runs = len([p for p in R.find_results(REPORTS) if "seed-" not in p.parent.name])
+    assert len({r.run for r in rows}) == n_runs + 1
+    assert sum(len(R.load_results(p)["comparison"]) for p in R.find_results(REPORTS)
+               if "seed-" not in p.parent.name) + len(set_rows) == len(rows)
+
+
+def test_table_formats():
+    rows = collect(REPORTS / "hanif2025")
+    res = R.load_results(REPORTS / "hanif2025" / "offline" / "resnet18")
+    parsed = list(csv.DictReader(io.StringIO(render(rows, "csv"))))
+    assert tuple(parsed[0]) == COLUMNS and len(parsed) == len(res["comparison"])
+    for line, c in zip(parsed, res["comparison"], strict=True):  # full precision: the file's floats exactly
+        assert float(line["reproduced"]) == c["reproduced"] and line["verdict"] == c["verdict"]
+        assert line["run"] == "offline/resnet18"
+    as_json = json.loads(render(rows, "json"))
+    assert [d["reproduced"] for d in as_json] == [c["reproduced"] for c in res["comparison"]]
+    md = render(rows, "md").splitlines()
+    assert md[0].startswith("| study | experiment | run | metric |") and len(md) == 2 + len(rows)
+    assert all(line.count(" | ") == md[0].count(" | ") for line in md[2:])
+    with pytest.raises(ValueError, match="unknown table format"):
+        render(rows, "xlsx")
+
+
+def test_table_cli_csv_and_md(capsys):
+    assert main(["table", str(REPORTS / "uly2023"), "--format", "csv"]) == 0
+    lines = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert tuple(lines[0]) == COLUMNS
+    assert main(["table", str(REPORTS / "uly2023")]) == 0
+    assert "| inconclusive |" in capsys.readouterr().out
+
+
+# --- errors -------------------------------------------------------------------------------------------
+
+def test_error_messages_have_no_reprs():
+    assert message(KeyError("x")) == "missing key x"
+    assert message(KeyError("unknown study 'foo'; registered: a, b")) == "unknown study 'foo'; registered: a, b"
+    assert message(FileNotFoundError(2, "No such file or directory", "/no/such")) == \
+        "/no/such: No such file or directory"
+    assert message(ValueError("bad value")) == "bad value"
+    assert message(ResultsError("r.json is damaged")) == "r.json is damaged"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["audit", "nosuchstudy"], "error: unknown study 'nosuchstudy'"),
+    (["table", "no/such/folder"], "error: no/such/folder: no such folder"),
+    (["report", "no/such/run"], "error: no/such/run: no such file"),
+])
+def test_cli_errors_print_the_message_only(args, expected, capsys):
+    assert main(args) == 2
+    cap = capsys.readouterr()
+    assert cap.err.startswith(expected) and cap.out == ""
+    assert not cap.err.startswith(("error: '", 'error: "')) and "KeyError" not in cap.err
+    assert "Traceback" not in cap.err
+
+
+def test_key_error_from_a_command(monkeypatch, capsys):
+    import lungxray.table
+
+    def broken(root, each_seed=False):
+        raise KeyError("comparison")
+
+    monkeypatch.setattr(lungxray.table, "collect", broken)
+    assert main(["table", str(REPORTS)]) == 2
+    assert capsys.readouterr().err == "error: missing key comparison\n"
+
+
+def test_subprocess_error_has_no_traceback():
+    p = _cli("weights", "nosuchstudy")
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.startswith("error: unknown study 'nosuchstudy'") and "Traceback" not in p.stderr
+
+
+# --- TensorFlow's start-up lines, progress bars ------------------------------------------------------------
+
+def test_tensorflow_start_up_lines_are_silenced():
+    code = "from lungxray.quiet import quiet_tensorflow; quiet_tensorflow(); import keras, tensorflow as tf; tf.constant(1)"
+    p = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(), capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+
+
+def test_captured_start_up_text_is_shown_when_the_import_fails():
+    code = ("import os\nfrom lungxray.quiet import stderr_captured\nwith stderr_captured():\n    os.write(2, b'hidden\\n')\n"
+            "try:\n    with stderr_captured():\n        os.write(2, b'why it failed\\n')\n        raise ImportError\n"
+            "except ImportError:\n    pass\n")
+    p = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(), capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stderr == "why it failed\n", p.stderr
+
+
+def test_progress_is_quiet_when_asked(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert progress.enabled()
+    monkeypatch.setenv("CI", "true")
+    assert not progress.enabled()
+    monkeypatch.delenv("CI")
+    progress.set_quiet()
+    try:
+        assert not progress.enabled()
+    finally:
+        progress.set_quiet(False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert not progress.enabled()
+    assert list(progress.progress(range(5), "x", total=5)) == [0, 1, 2, 3, 4]
+    bar = progress.progress(None, "by hand", total=3)
+    bar.update(3)
+    bar.close()
+
+
+def test_table_refuses_an_old_schema(tmp_path, capsys):
+    run = tmp_path / "old"
+    shutil.copytree(REPORTS / "hanif2025" / "offline" / "resnet18", run, ignore=shutil.ignore_patterns("*.pdf"))
+    res = json.loads((run / R.RESULTS).read_text())
+    res["schema"] = "lungxray.results/1"
+    (run / R.RESULTS).write_text(json.dumps(res))
+    assert main(["table", str(tmp_path)]) == 2
+    assert "rescore" in capsys.readouterr().err
