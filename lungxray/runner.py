@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lungxray.cli import _Version
 from lungxray.errors import LungxrayError
 from lungxray.prepare import DataSource, prepare
 from lungxray.study import Experiment, RunConfig, Study
@@ -29,12 +30,10 @@ def build_parser(study: Study) -> argparse.ArgumentParser:
         description=f"{study.title}\n\n{study.summary}\n\nExperiments: {exps}. Each writes a run folder "
         "with results.json, predictions.csv, manifest.csv and report.pdf.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Examples:\n"
-        f"  python -m reproductions.{study.id} --smoke                 # 2-minute check on generated data\n"
-        f"  python -m reproductions.{study.id} --data-dir DIR          # faithful run (needs ImageNet weights)\n"
-        f"  python -m reproductions.{study.id} --data-dir DIR --weights none   # offline, NOT faithful\n"
-        f"  python -m reproductions.{study.id} --list-variants\n",
+        epilog=examples(study),
     )
+    p.add_argument("--version", action=_Version, help="print the version and the git revision of the code, and exit")
+    p.add_argument("--verbose-tf", action="store_true", help="keep TensorFlow's start-up log lines")
     d = p.add_argument_group("data")
     d.add_argument("--data-dir", help=f"dataset folder (else ${'LUNGXRAY_DATA'}, else --download)")
     d.add_argument("--download", action="store_true", help="fetch the dataset from Kaggle with kagglehub")
@@ -74,6 +73,28 @@ def build_parser(study: Study) -> argparse.ArgumentParser:
     o.add_argument("--list-variants", action="store_true", help="print the variants and their defaults, then exit")
     o.add_argument("-q", "--quiet", action="store_true", help="less output")
     return p
+
+
+def examples(study: Study) -> str:
+    """The --help examples, true for this study: what a faithful run needs (its weight files, where they come
+    from), or that it needs no pretrained weights at all."""
+    from lungxray.models.weightfiles import study_weight_files
+
+    files = study_weight_files(study)
+    cmd = f"python -m reproductions.{study.id}"
+    lines = ["Examples:", f"  {cmd} --smoke                 # 2-minute check on generated data"]
+    if not files:
+        lines.append(f"  {cmd} --data-dir DIR          # faithful run (no pretrained part: no weights needed)")
+    else:
+        lines += [f"  {cmd} --data-dir DIR          # faithful run (needs the pretrained weights below)",
+                  f"  {cmd} --data-dir DIR --weights none   # offline: random initialisation, NOT faithful"]
+    lines.append(f"  {cmd} --list-variants")
+    for f, users in files:
+        how = ("Keras finds it in ~/.keras/models by name" if f.place == "keras-cache"
+               else f"give it with --weights PATH/{f.name}")
+        lines.append(f"\nPretrained weights: {f.name} ({', '.join(users)}) from {f.url}; {how}. "
+                     "`python -m lungxray weights` checks what is in place.")
+    return "\n".join(lines) + "\n"
 
 
 def parse_variants(items: Sequence[str]) -> dict[str, str]:
@@ -132,22 +153,27 @@ class RunOptions:
 
 
 def main(study: Study, argv: Sequence[str] | None = None) -> int:
+    from lungxray import guard, progress
+    from lungxray.errors import message
+    from lungxray.quiet import quiet_tensorflow
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    quiet_tensorflow(verbose="--verbose-tf" in argv)  # before anything imports TensorFlow
     args = build_parser(study).parse_args(argv)
     if args.list_variants:
         print(variants_text(study))
         return 0
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
-    from lungxray import guard
+    progress.set_quiet(args.quiet)
 
     try:
         dirs = run_study(study, RunOptions.from_args(args))
     except KeyboardInterrupt:
-        print(guard.interrupted_message(f"python -m reproductions.{study.id}",
-                                        sys.argv[1:] if argv is None else argv), file=sys.stderr)
+        print(guard.interrupted_message(f"python -m reproductions.{study.id}", argv), file=sys.stderr)
         return 130
     except (LungxrayError, ValueError, KeyError) as exc:
-        print(f"error: {exc.args[0] if isinstance(exc, KeyError) and exc.args else exc}", file=sys.stderr)
+        print(f"error: {message(exc)}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
     except OSError as exc:
         if not guard.is_disk_full(exc):

@@ -5,7 +5,7 @@ The rows come from the ``comparison`` records that ``lungxray.verdict.comparison
 each results.json, and from ``aggregate.json`` of ``--runs`` sets (the set's interval and verdict;
 its seed runs are then left out unless asked for). Nothing is recomputed: a value in the table is
 the value in the file (``lungxray check`` proves the files). :func:`run_rows` and
-:func:`aggregate_rows` take loaded dicts; :func:`collect` finds and loads them under a folder.
+:func:`aggregate_rows` take typed results; :func:`collect` finds and loads them under a folder.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from lungxray import results as R
+from lungxray.result_types import AggregateResult, Interval, RunResult
 
 FORMATS = ("md", "csv", "json")
 
@@ -66,55 +67,38 @@ def _pair(v: Sequence[Any] | None) -> tuple[float | None, float | None]:
     return (None, None) if not v else (_num(v[0]), _num(v[1]))
 
 
-def _interval(row: Mapping[str, Any]) -> tuple[float | None, float | None]:
-    iv = row.get("interval")
-    return (None, None) if not iv else (_num(iv.get("lo")), _num(iv.get("hi")))
+def _interval(iv: Interval | None) -> tuple[float | None, float | None]:
+    return (None, None) if iv is None else (_num(iv.lo), _num(iv.hi))
 
 
-def _current(schema: Any, expected: str, run: str) -> None:
-    if schema != expected:
-        raise R.ResultsError(f"{run}: schema {schema}, not {expected}, has no verdicts to tabulate: bring it up to "
-                             f"date with `python -m lungxray rescore {run}`")
-
-
-def run_rows(res: Mapping[str, Any], run: str) -> list[Row]:
+def run_rows(res: RunResult, run: str) -> list[Row]:
     """The rows of one loaded results.json (``run``: its folder, as the table names it)."""
-    _current(res.get("schema"), R.SCHEMA, run)
-    prov = res.get("provenance", {})
-    seed = prov.get("seed")
-    out = []
-    for c in res["comparison"]:
-        p_lo, p_hi = _pair(c.get("published_interval"))
-        lo, hi = _interval(c)
-        out.append(Row(study=res["study"], experiment=res["experiment"], run=run, key=c["key"],
-                       label=c.get("label", c["key"]), published=_num(c.get("published")), published_lo=p_lo,
-                       published_hi=p_hi, reproduced=_num(c.get("reproduced")), reproduced_lo=lo, reproduced_hi=hi,
-                       verdict=c["verdict"], faithful=bool(res.get("faithful")), weights=str(prov.get("weights", "")),
-                       seeds=() if seed is None else (int(seed),), n_runs=1, tolerance=_num(c.get("tolerance")),
-                       informational=bool(c.get("informational", False))))
-    return out
+    seed = res.provenance.seed
+    return [Row(study=res.study, experiment=res.experiment, run=run, key=c.key, label=c.label,
+                published=_num(c.published), published_lo=_pair(c.published_interval)[0],
+                published_hi=_pair(c.published_interval)[1], reproduced=_num(c.reproduced),
+                reproduced_lo=_interval(c.interval)[0], reproduced_hi=_interval(c.interval)[1], verdict=c.verdict,
+                faithful=bool(res.faithful), weights=res.provenance.weights, seeds=(int(seed),), n_runs=1,
+                tolerance=_num(c.tolerance), informational=c.informational)
+            for c in res.comparison]
 
 
-def aggregate_rows(agg: Mapping[str, Any], run: str, weights: str = "") -> list[Row]:
+def aggregate_rows(agg: AggregateResult, run: str, weights: str = "") -> list[Row]:
     """The rows of one loaded aggregate.json of a ``--runs`` set (``weights``: its runs' --weights, which
     aggregate.json does not hold)."""
-    _current(agg.get("schema"), R.AGGREGATE_SCHEMA, run)
-    out = []
-    for c in agg["comparison"]:
-        p_lo, p_hi = _pair(c.get("published_interval"))
-        lo, hi = _interval(c)
-        out.append(Row(study=agg["study"], experiment=agg["experiment"], run=run, key=c["key"],
-                       label=c.get("label", c["key"]), published=_num(c.get("published")), published_lo=p_lo,
-                       published_hi=p_hi, reproduced=_num(c.get("mean")), reproduced_lo=lo, reproduced_hi=hi,
-                       verdict=c["verdict"], faithful=bool(agg.get("faithful")), weights=weights,
-                       seeds=tuple(int(s) for s in agg.get("seeds", [])), n_runs=int(agg.get("n_runs", 0)),
-                       tolerance=_num(c.get("tolerance")), informational=bool(c.get("informational", False))))
-    return out
+    return [Row(study=agg.study, experiment=agg.experiment, run=run, key=c.key, label=c.label,
+                published=_num(c.published), published_lo=_pair(c.published_interval)[0],
+                published_hi=_pair(c.published_interval)[1], reproduced=_num(c.mean),
+                reproduced_lo=_interval(c.interval)[0], reproduced_hi=_interval(c.interval)[1], verdict=c.verdict,
+                faithful=agg.faithful, weights=weights, seeds=tuple(agg.seeds), n_runs=agg.n_runs,
+                tolerance=_num(c.tolerance), informational=c.informational)
+            for c in agg.comparison]
 
 
 def collect(root: Path, each_seed: bool = False) -> list[Row]:
     """Every row under ``root``: each run folder's results.json, and each aggregate.json in place of the seed runs
-    it aggregates (``each_seed``: those as well). Ordered by study, then folder, then the paper's order."""
+    it aggregates (``each_seed``: those as well). Ordered by study, then folder, then the paper's order.
+    Files of an older schema are refused with the command that brings them up to date."""
     root = Path(root)
 
     def name(p: Path) -> str:
@@ -124,23 +108,25 @@ def collect(root: Path, each_seed: bool = False) -> list[Row]:
     rows: list[Row] = []
     members: set[Path] = set()
     for agg_path in sorted(root.rglob(R.AGGREGATE)):
-        try:
-            agg = json.loads(agg_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise R.ResultsError(f"{agg_path} is not readable JSON ({exc})") from None
-        if not isinstance(agg, dict) or "comparison" not in agg:
-            raise R.ResultsError(f"{agg_path} is not a lungxray aggregate file")
-        runs = [agg_path.parent / d for d in agg.get("runs", [])]
+        _current(json.loads(agg_path.read_text(encoding="utf-8")).get("schema"), R.AGGREGATE_SCHEMA, agg_path.parent)
+        agg = AggregateResult.load(agg_path)
+        runs = [agg_path.parent / d for d in agg.runs]
         members.update(runs)
-        weights = sorted({str(R.load_results(d).get("provenance", {}).get("weights", "")) for d in runs
-                          if (d / R.RESULTS).is_file()})
+        weights = sorted({R.load_results(d).provenance.weights for d in runs if (d / R.RESULTS).is_file()})
         rows += aggregate_rows(agg, name(agg_path.parent), ", ".join(weights))
     for p in R.find_results(root):
         if p.parent in members and not each_seed:
             continue
+        _current(R.load_raw(p)[1]["schema"], R.SCHEMA, p.parent)
         rows += run_rows(R.load_results(p), name(p.parent))
     order = {id(r): i for i, r in enumerate(rows)}
     return sorted(rows, key=lambda r: (r.study, r.run, order[id(r)]))
+
+
+def _current(schema: Any, expected: str, run: Path) -> None:
+    if schema != expected:
+        raise R.ResultsError(f"{run}: schema {schema}, not {expected}: bring it up to date with "
+                             f"`python -m lungxray rescore {run}`")
 
 
 # --- output ---------------------------------------------------------------------------------------

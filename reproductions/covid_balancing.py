@@ -17,18 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from lungxray.data.pipeline import AugmentConfig, ImageConfig
 from lungxray.data.registry import COVID_CLASSES
-from lungxray.data.splits import SplitConfig
-from lungxray.models import ModelConfig
 from lungxray.runner import main
 from lungxray.study import (
+    AugmentConfig,
     Evidence,
     Experiment,
+    ImageConfig,
+    ModelConfig,
     Published,
     PublishedMetric,
     RunConfig,
     Smoke,
+    SplitConfig,
     SplitCounts,
     SplitEvidence,
     Study,

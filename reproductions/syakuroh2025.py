@@ -14,20 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lungxray.data.pipeline import AugmentConfig, ImageConfig
-from lungxray.data.registry import SYAKUROH_CLASSES
-from lungxray.data.splits import SplitConfig
-from lungxray.models import ModelConfig
+from lungxray.data.registry import FOUR_CLASS_XRAY
 from lungxray.runner import main
 from lungxray.study import (
+    AugmentConfig,
     Evidence,
     Experiment,
+    ImageConfig,
+    ModelConfig,
     OneVsRest,
     Published,
     PublishedMetric,
     RateSeries,
     RunConfig,
     Smoke,
+    SplitConfig,
     SplitCounts,
     SplitEvidence,
     Statement,
@@ -36,7 +37,7 @@ from lungxray.study import (
     Variant,
 )
 
-CLASSES = SYAKUROH_CLASSES  # Normal, Pneumonia, Cardiomegaly, Pneumothorax
+CLASSES = FOUR_CLASS_XRAY  # Normal, Pneumonia, Cardiomegaly, Pneumothorax
 
 # Evidence for the generator reading, from the paper's own numbers (see the notes): Table 2's five
 # validation accuracies are counts out of 1,856 = (1,881 // 32) * 32, never out of Table 1's 1,881;

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lungxray.data.pipeline import AugmentConfig, ImageConfig
-from lungxray.data.splits import SplitConfig
-from lungxray.models import ModelConfig
 from lungxray.runner import main
 from lungxray.study import (
+    AugmentConfig,
     BinaryRates,
     Evidence,
     Experiment,
+    ImageConfig,
+    ModelConfig,
     Published,
     PublishedMetric,
     RateSeries,
     RunConfig,
     Smoke,
+    SplitConfig,
     Study,
     TrainConfig,
     Variant,

@@ -47,7 +47,7 @@ def _ct_canonical(folder: str) -> str:
 
 CT_CLASSES = ("adenocarcinoma", "large.cell.carcinoma", "normal", "squamous.cell.carcinoma")
 COVID_CLASSES = ("COVID", "Lung_Opacity", "Normal", "Viral Pneumonia")
-SYAKUROH_CLASSES = ("Normal", "Pneumonia", "Cardiomegaly", "Pneumothorax")
+FOUR_CLASS_XRAY = ("Normal", "Pneumonia", "Cardiomegaly", "Pneumothorax")
 
 REGISTRY: dict[str, DatasetSpec] = {}
 
@@ -65,9 +65,9 @@ register(DatasetSpec(
     kaggle_handle=None,
     handle_note="The paper names Kaggle (NIH + SIIM) but not the dataset; its handle is unknown. "
     "Point --data-dir at a folder with one sub-folder per class.",
-    classes=SYAKUROH_CLASSES,
+    classes=FOUR_CLASS_XRAY,
     label_source="folder",
-    layouts=(ClassFolders("class-folders", {c: (c, c.lower(), c.upper()) for c in SYAKUROH_CLASSES}),),
+    layouts=(ClassFolders("class-folders", {c: (c, c.lower(), c.upper()) for c in FOUR_CLASS_XRAY}),),
     expected_counts={"Normal": 3312, "Pneumonia": 3135, "Cardiomegaly": 2776, "Pneumothorax": 3316},
     notes=("Layout assumed: <root>/<Class>/<image>; no copy could be inspected.",),
 ))
