@@ -133,30 +133,30 @@ def test_table_rows_are_the_values_of_results_json():
     path = REPORTS / "uly2023" / "offline" / "lstm" / R.RESULTS
     res = R.load_results(path)
     rows = run_rows(res, "uly2023/offline/lstm")
-    assert len(rows) == len(res["comparison"])
-    for row, c in zip(rows, res["comparison"], strict=True):
-        assert (row.study, row.experiment, row.key, row.label) == ("uly2023", "lstm", c["key"], c["label"])
-        assert row.published == c["published"] and [row.published_lo, row.published_hi] == c["published_interval"]
-        assert row.reproduced == c["reproduced"] and row.verdict == c["verdict"]
-        iv = c["interval"]
-        assert (row.reproduced_lo, row.reproduced_hi) == ((iv["lo"], iv["hi"]) if iv else (None, None))
-        assert row.faithful is res["faithful"] and row.weights == res["provenance"]["weights"]
-        assert row.seeds == (res["provenance"]["seed"],) and row.n_runs == 1
+    assert len(rows) == len(res.comparison)
+    for row, c in zip(rows, res.comparison, strict=True):
+        assert (row.study, row.experiment, row.key, row.label) == ("uly2023", "lstm", c.key, c.label)
+        assert row.published == c.published and (row.published_lo, row.published_hi) == tuple(c.published_interval)
+        assert row.reproduced == c.reproduced and row.verdict == c.verdict
+        iv = c.interval
+        assert (row.reproduced_lo, row.reproduced_hi) == ((iv.lo, iv.hi) if iv else (None, None))
+        assert row.faithful is res.faithful and row.weights == res.provenance.weights
+        assert row.seeds == (res.provenance.seed,) and row.n_runs == 1
 
 
 def test_table_over_the_committed_reports():
     rows = collect(REPORTS)
     agg_dir = REPORTS / "uly2023" / "lstm-10-seeds" / "lstm"
-    agg = json.loads((agg_dir / R.AGGREGATE).read_text())
+    agg = R.AggregateResult.load(agg_dir)
     set_rows = [r for r in rows if r.run == "uly2023/lstm-10-seeds/lstm"]
     assert set_rows == aggregate_rows(agg, "uly2023/lstm-10-seeds/lstm", "not applicable")
-    assert [r.reproduced for r in set_rows] == [c["mean"] for c in agg["comparison"]]
-    assert set_rows[0].seeds == tuple(agg["seeds"]) and set_rows[0].n_runs == 10
+    assert [r.reproduced for r in set_rows] == [c.mean for c in agg.comparison]
+    assert set_rows[0].seeds == tuple(agg.seeds) and set_rows[0].n_runs == 10
     assert not any("seed-" in r.run for r in rows)  # the set's runs are in its aggregate
-    assert len([r for r in collect(REPORTS, each_seed=True) if "seed-" in r.run]) == 10 * len(agg["comparison"])
+    assert len([r for r in collect(REPORTS, each_seed=True) if "seed-" in r.run]) == 10 * len(agg.comparison)
     n_runs = len([p for p in R.find_results(REPORTS) if "seed-" not in p.parent.name])
     assert len({r.run for r in rows}) == n_runs + 1
-    assert sum(len(R.load_results(p)["comparison"]) for p in R.find_results(REPORTS)
+    assert sum(len(R.load_results(p).comparison) for p in R.find_results(REPORTS)
                if "seed-" not in p.parent.name) + len(set_rows) == len(rows)
 
 
@@ -164,12 +164,12 @@ def test_table_formats():
     rows = collect(REPORTS / "hanif2025")
     res = R.load_results(REPORTS / "hanif2025" / "offline" / "resnet18")
     parsed = list(csv.DictReader(io.StringIO(render(rows, "csv"))))
-    assert tuple(parsed[0]) == COLUMNS and len(parsed) == len(res["comparison"])
-    for line, c in zip(parsed, res["comparison"], strict=True):  # full precision: the file's floats exactly
-        assert float(line["reproduced"]) == c["reproduced"] and line["verdict"] == c["verdict"]
+    assert tuple(parsed[0]) == COLUMNS and len(parsed) == len(res.comparison)
+    for line, c in zip(parsed, res.comparison, strict=True):  # full precision: the file's floats exactly
+        assert float(line["reproduced"]) == c.reproduced and line["verdict"] == c.verdict
         assert line["run"] == "offline/resnet18"
     as_json = json.loads(render(rows, "json"))
-    assert [d["reproduced"] for d in as_json] == [c["reproduced"] for c in res["comparison"]]
+    assert [d["reproduced"] for d in as_json] == [c.reproduced for c in res.comparison]
     md = render(rows, "md").splitlines()
     assert md[0].startswith("| study | experiment | run | metric |") and len(md) == 2 + len(rows)
     assert all(line.count(" | ") == md[0].count(" | ") for line in md[2:])

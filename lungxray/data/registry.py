@@ -18,6 +18,7 @@ from lungxray.data.layouts import (
     SplitClassFolders,
     SuffixLabels,
 )
+from lungxray.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,11 @@ CT_CLASSES = ("adenocarcinoma", "large.cell.carcinoma", "normal", "squamous.cell
 COVID_CLASSES = ("COVID", "Lung_Opacity", "Normal", "Viral Pneumonia")
 FOUR_CLASS_XRAY = ("Normal", "Pneumonia", "Cardiomegaly", "Pneumothorax")
 
-REGISTRY: dict[str, DatasetSpec] = {}
+REGISTRY: Registry[DatasetSpec] = Registry("dataset")
 
 
 def register(spec: DatasetSpec) -> DatasetSpec:
-    if spec.key in REGISTRY:
-        raise ValueError(f"dataset {spec.key!r} registered twice")
-    REGISTRY[spec.key] = spec
-    return spec
+    return REGISTRY.add(spec.key, spec)
 
 
 register(DatasetSpec(
@@ -179,7 +177,4 @@ register(DatasetSpec(
 
 
 def get_dataset(key: str) -> DatasetSpec:
-    try:
-        return REGISTRY[key]
-    except KeyError:
-        raise KeyError(f"unknown dataset {key!r}; known: {', '.join(REGISTRY)}") from None
+    return REGISTRY[key]
