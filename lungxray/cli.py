@@ -71,8 +71,13 @@ def _report(a: argparse.Namespace) -> int:
 
         print(f"wrote {write_summary(Path(a.run), Path(a.out) if a.out else None)}")
         return 0
-    res = load_results(Path(a.run))
     run_dir = Path(a.run) if Path(a.run).is_dir() else Path(a.run).parent
+    if (run_dir / "aggregate.json").is_file() and not (run_dir / "results.json").is_file():  # a --runs set
+        from lungxray.report.aggregate import write_aggregate_report
+
+        print(f"wrote {write_aggregate_report(run_dir)}")
+        return 0
+    res = load_results(Path(a.run))
     out = Path(a.out) if a.out else run_dir / REPORT
     write_report(res, out)
     print(f"wrote {out}")
