@@ -8,13 +8,14 @@ long-maintained PDF library of the Python world (BSD, pure Python, wheels for ev
 platform, no system libraries, unlike HTML-to-PDF routes through cairo/pango), and it writes
 the same bytes for the same input in its invariant mode (fixed dates and document id).
 
-Figures stay matplotlib/seaborn and are embedded as vector graphics: matplotlib writes SVG (text as
-paths, ``svg.hashsalt`` and the date fixed, so the same figure gives the same SVG) and svglib turns it
-into a reportlab drawing. Against PNG at a fixed dpi: sharp at any zoom (a reviewer reads small tick
-labels and annotated counts by zooming), about half the bytes in committed PDFs, and no anti-aliasing
-noise in diffs; svglib is pure Python (with lxml) and adds no system library. Heatmaps stay raster
-inside the SVG, as matplotlib draws them. Text is set in the DejaVu fonts that matplotlib ships,
-embedded as subsets, so figures and text match and every character (±, ≥, Greek) prints.
+Figures are matplotlib (seaborn, used before for heatmaps only, is no longer needed) and are
+embedded as vector graphics: matplotlib writes SVG (text as paths, ``svg.hashsalt`` and the date
+fixed, so the same figure gives the same SVG) and svglib turns it into a reportlab drawing. Against
+PNG at a fixed dpi: sharp at any zoom (a reviewer zooms into small tick labels and annotated counts),
+about half the bytes in committed PDFs, and no anti-aliasing noise in diffs; svglib is pure Python
+(with lxml) and adds no system library. Heatmaps stay raster inside the SVG, as matplotlib draws
+them. Text is set in the DejaVu fonts that matplotlib ships, embedded as subsets, so figures and
+text match and every character (±, ≥, Greek) prints. A run's gradcam.png is embedded as it is.
 """
 
 from __future__ import annotations
