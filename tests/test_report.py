@@ -182,3 +182,23 @@ def test_terminal_summary(binary):
         line = next(ln for ln in text.splitlines() if ln.strip().startswith(row["label"] + " "))
         assert row["verdict"] in line and f"{row['published']:g}" in line
     assert "[0.802, 0.930]" in text  # accuracy's interval
+
+
+def test_class_labels_break_only_between_parts_and_keep_every_character():
+    for name in ("adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma", "Viral Pneumonia",
+                 "Lung_Opacity"):
+        label = F.class_label(name)
+        assert label.replace("\n", "") in (name, name.replace(" ", ""))
+        assert all(len(line) <= 14 for line in label.splitlines()) or "\n" not in label
+
+
+def test_headings_stay_with_their_figures(four):
+    from reportlab.platypus import KeepTogether, Paragraph
+
+    from lungxray.report.pdf import run_story
+
+    story = run_story(four, FOUR)
+    for i, f in enumerate(story):
+        if isinstance(f, Paragraph) and f.style.name == "h1":
+            assert not any(type(g).__name__ == "Drawing" for g in story[i + 1:i + 2]), f.getPlainText()
+    assert any(isinstance(f, KeepTogether) for f in story)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reportlab.platypus import CondPageBreak, Flowable
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
 
 from lungxray.report import figures as F
 from lungxray.report.layout import (
@@ -75,8 +75,8 @@ def aggregate_story(agg: dict, level: str = "title") -> list[Flowable]:
         "The interval is where one more run of the same pipeline lands (95%): the mean ± Student's t quantile "
         "times the test-set standard error and the spread over seeds together (lungxray/verdict.py); small dots "
         "are the seeds, one each."))
-    story += [para("Published vs reproduced over seeds", "h1"),
-              figure(F.forest(F.forest_rows(agg["comparison"], seed_points(agg)))), gap()]
+    story += [KeepTogether([para("Published vs reproduced over seeds", "h1"),
+                            figure(F.forest(F.forest_rows(agg["comparison"], seed_points(agg))))]), gap()]
     story += verdict_table(agg)
     story += [CondPageBreak(150), para("Each seed", "h2"), *seed_table(agg)]
     return story

@@ -7,6 +7,7 @@ published markers.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -110,13 +111,25 @@ def forest(rows: Sequence[ForestRow], title: str = "") -> plt.Figure:
     return fig
 
 
+def class_label(name: str, width: int = 14) -> str:
+    """A class name on lines of about ``width`` characters, broken only after '.', '_' or ' ': every character
+    kept, so the label reads as the class's name."""
+    lines, cur = [], ""
+    for chunk in re.findall(r"[^._ ]+[._ ]?", name):
+        if cur and len(cur) + len(chunk) > width:
+            lines.append(cur.rstrip())
+            cur = ""
+        cur += chunk
+    return "\n".join([*lines, cur.rstrip()])
+
+
 def _heatmap(ax: plt.Axes, counts: np.ndarray, classes: Sequence[str], title: str, cmap: str = "Blues"):
     rates = counts / counts.sum(axis=1, keepdims=True).clip(1)
     im = ax.imshow(rates, vmin=0, vmax=1, cmap=cmap, aspect="equal")
     for (i, j), cnt in np.ndenumerate(counts):
         ax.text(j, i, f"{cnt}\n{rates[i, j]:.2f}", ha="center", va="center", fontsize=6.5,
                 color="white" if rates[i, j] > 0.55 else "black")
-    labels = [textwrap.fill(c.replace("_", " "), 11) for c in classes]
+    labels = [class_label(c) for c in classes]
     ax.set_xticks(range(len(classes)), labels, rotation=35, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(len(classes)), labels)
     ax.set_xlabel("predicted")
@@ -151,7 +164,7 @@ def difference(published: np.ndarray, reproduced: np.ndarray, classes: Sequence[
         for (i, j), v in np.ndenumerate(d):
             ax.text(j, i, f"{v:+.2f}", ha="center", va="center", fontsize=6.5,
                     color="white" if abs(v) > 0.6 else "black")
-        labels = [textwrap.fill(c.replace("_", " "), 11) for c in classes]
+        labels = [class_label(c) for c in classes]
         ax.set_xticks(range(len(classes)), labels, rotation=35, ha="right", rotation_mode="anchor")
         ax.set_yticks(range(len(classes)), labels)
         ax.set_xlabel("predicted")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from reportlab.platypus import CondPageBreak, Flowable
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
 
 from lungxray.report import figures as F
 from lungxray.report.layout import (
@@ -80,7 +80,7 @@ def comparison_section(res: dict) -> list[Flowable]:
     out: list[Flowable] = [para("Published vs reproduced (test set)", "h1")]
     if not rows:
         return out + [para("This experiment has no published metrics.")]
-    out.append(figure(F.forest(F.forest_rows(rows))))
+    out = [KeepTogether([*out, figure(F.forest(F.forest_rows(rows)))])]
     cells = [["metric (source)", "published [rounding]", "reproduced [95% interval]", "± tol.", "verdict"]]
     for r in rows:
         iv = r["interval"]
@@ -118,13 +118,15 @@ def confusion_section(res: dict) -> list[Flowable]:
     classes = ev["classes"]
     rep = np.array(ev["confusion_matrix"])
     pub = res["published"]["confusion_matrix"]
-    out: list[Flowable] = [CondPageBreak(250), para("Confusion matrices", "h1")]
+    title = para("Confusion matrices", "h1")
     if pub is None:
-        out.append(figure(F.confusion(None, rep, classes, rep_title=f"reproduced ({ev['n']} test images)"), 0.7))
-        return out + [para("The paper printed no confusion matrix for this experiment: the reproduced one alone.")]
+        fig = figure(F.confusion(None, rep, classes, rep_title=f"reproduced ({ev['n']} test images)"), 0.7)
+        return [KeepTogether([title, fig, para("The paper printed no confusion matrix for this experiment: the "
+                                               "reproduced one alone.")])]
     pub = np.array(pub)
-    out.append(figure(F.confusion(pub, rep, classes, f"published ({res['published']['confusion_source']})",
-                                  f"reproduced ({ev['n']} test images)")))
+    out: list[Flowable] = [KeepTogether([title, figure(F.confusion(
+        pub, rep, classes, f"published ({res['published']['confusion_source']})",
+        f"reproduced ({ev['n']} test images)"))])]
     out.append(para(f"Cells: count and share of the true class. Published test set: {int(pub.sum())} images; "
                     f"reproduced: {int(rep.sum())}. Compare the shares when the totals differ."))
     if pub.shape == rep.shape and pub.sum() and rep.sum():
@@ -147,13 +149,13 @@ def roc_section(res: dict, run_dir: Path | None) -> list[Flowable]:
     what = "the positive class" if res["config"]["binary_positive"] else "each class against the rest"
     text = (f"From predictions.csv: {what}; AUC " + ", ".join(f"{c} {a:.3f}" for c, a in aucs.items())
             + ". The paper publishes no ROC curve unless its comparison rows above list an AUC.")
-    return [CondPageBreak(300), para("ROC curves", "h1"), figure(fig, 0.62), para(text)]
+    return [KeepTogether([para("ROC curves", "h1"), figure(fig, 0.62), para(text)])]
 
 
 def gradcam_section(run_dir: Path | None) -> list[Flowable]:
     if run_dir is None or not (Path(run_dir) / GRADCAM).is_file():
         return []
-    return [CondPageBreak(300), para("Grad-CAM: where the model looks", "h1"), png_file(Path(run_dir) / GRADCAM),
+    return [KeepTogether([para("Grad-CAM: where the model looks", "h1"), png_file(Path(run_dir) / GRADCAM)]),
             para("Gradient of the predicted class's score with respect to the last convolutional feature map "
                  "(lungxray/report/gradcam.py), on test images classified correctly and wrongly.")]
 
@@ -168,7 +170,7 @@ def extra_section(res: dict) -> list[Flowable]:
         rows += [[k, fmt(m[k]), fmt(main_m.get(k))] for k in
                  ("accuracy", "batch_mean_accuracy", "macro_precision", "macro_recall", "macro_f1") if k in m]
         per = ", ".join(f"{c} {n}" for c, n in (ev.get("n_per_class") or {}).items())
-        out += [CondPageBreak(300), para(f"Additional evaluation: {name}", "h1"), para(ev["description"]),
+        out += [CondPageBreak(200), para(f"Additional evaluation: {name}", "h1"), para(ev["description"]),
                 para(f"{ev['n']} of {res['evaluation']['n']} test images ({len(ev['excluded'])} excluded)"
                      + (f"; per class: {per}" if per else "") + "."),
                 table(rows, [0.3, 0.2, 0.2]), gap(),
@@ -186,8 +188,8 @@ def curves_section(res: dict) -> list[Flowable]:
     h, ph = res["history"], res["published"]["history"]
     if not h and not ph:
         return []
-    out: list[Flowable] = [CondPageBreak(350), para("Training curves", "h1"),
-                           figure(F.curves(h, ph, evaluated_epoch(res) if h else None))]
+    out: list[Flowable] = [KeepTogether([para("Training curves", "h1"),
+                                         figure(F.curves(h, ph, evaluated_epoch(res) if h else None))])]
     if ph:
         out.append(para(f"Markers: the paper's per-epoch values ({res['published']['history_source']}); "
                         "lines: this run."))
@@ -233,7 +235,8 @@ def provenance_section(res: dict, notes: bool = True) -> list[Flowable]:
         for v in res["variants"]:
             tag = "" if v["choice"] == v["default"] else f" (not the default {v['default']})"
             rows.append([v["name"], v["choice"] + tag, f"{v['meaning']}. Open question: {v['question']}"])
-        out += [para("Variants (details the paper leaves open)", "h2"), table(rows, [0.14, 0.18, 0.68])]
+        out += [CondPageBreak(120), para("Variants (details the paper leaves open)", "h2"),
+                table(rows, [0.14, 0.18, 0.68])]
     if notes and res["study_notes"]:
         out += [para("Study notes", "h2"), *[para(f"• {n}", "small") for n in dict.fromkeys(res["study_notes"])]]
     return out

@@ -49,7 +49,7 @@ def table_section(results: list[dict]) -> list[Flowable]:
 
 
 def confusion_section(results: list[dict]) -> list[Flowable]:
-    out: list[Flowable] = [CondPageBreak(250), para("Confusion matrices", "h1")]
+    out: list[Flowable] = [CondPageBreak(300), para("Confusion matrices", "h1")]
     for r in results:
         ev = r["evaluation"]
         pub = r["published"]["confusion_matrix"]
