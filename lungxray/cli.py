@@ -89,10 +89,14 @@ def _report(a: argparse.Namespace) -> int:
 
         out = write_summary(Path(a.run), Path(a.out) if a.out else None)
     else:
-        res = load_results(Path(a.run))
         run_dir = Path(a.run) if Path(a.run).is_dir() else Path(a.run).parent
-        out = Path(a.out) if a.out else run_dir / REPORT
-        write_report(res, out)
+        if (run_dir / "aggregate.json").is_file() and not (run_dir / "results.json").is_file():  # a --runs set
+            from lungxray.report.aggregate import write_aggregate_report
+
+            out = write_aggregate_report(run_dir)
+        else:
+            out = Path(a.out) if a.out else run_dir / REPORT
+            write_report(load_results(Path(a.run)), out)
     if a.json:
         emit_json({"wrote": str(out)})
     else:

@@ -1,1 +1,2 @@
-"""PDF reports rendered from results.json alone (matplotlib + seaborn)."""
+"""PDF reports (reportlab platypus, matplotlib figures; see layout.py for why), the terminal summary after a run,
+and Grad-CAM maps."""

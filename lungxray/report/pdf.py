@@ -1,288 +1,259 @@
-"""One run's PDF: provenance first, then published vs reproduced, confusion matrices,
-training curves and the variants used.  Rendered from results.json alone, with fixed
-metadata, so the same results give the same PDF bytes.
+"""One run's PDF (report.pdf): the paper's citation and whether the run is faithful first, then each
+published number against its reproduction (forest plot and table), confusion matrices, ROC curves,
+Grad-CAM (when the run folder has ``gradcam.png``), training curves, and the provenance last.
+
+Rendered from results.json, with the run folder's predictions.csv (ROC) and gradcam.png when present,
+through reportlab's flowing layout (``lungxray.report.layout``): the same inputs give the same bytes.
 """
 
 from __future__ import annotations
 
-import io
-import textwrap
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from lungxray.report import figures as F
+from lungxray.report.layout import (
+    STATED,
+    WARN,
+    banner,
+    build_pdf,
+    coloured,
+    command_block,
+    esc,
+    figure,
+    fmt,
+    gap,
+    interval_text,
+    para,
+    png_file,
+    table,
+    verdict_colour,
+)
+from lungxray.results import PREDICTIONS, atomic_write_bytes
 
-from lungxray.results import atomic_write_bytes  # noqa: E402
-
-A4 = (8.27, 11.69)
-VERDICT_COLOURS = {"consistent": "#2e7d32", "reproduced": "#2e7d32", "not reproduced": "#c62828",
-                   "inconclusive": "#6d4c41", "published number inconsistent": "#ef6c00"}
-SHORT_VERDICTS = {"not comparable (run not faithful)": "n/c: unfaithful",
-                  "published number inconsistent": "pub. inconsistent"}
-WARN = "#c62828"
-STATED = "#1565c0"  # a faithful run's stated (minor) departures: information, not a warning
-
-
-def _fmt(v: Any, nd: int = 4) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.{nd}f}"
-    return str(v)
+GRADCAM = "gradcam.png"
 
 
-def banners(res: dict) -> list[str]:
-    """Warnings shown in red at the top of the first page (and of the suite report)."""
-    out = []
-    if res.get("degenerate"):
-        out.append(res["degenerate"]["banner"].upper()[:1] + res["degenerate"]["banner"][1:] + ".")
-    deps = res.get("departures", [])
-    serious = [d for d in deps if d["severity"] != "minor"]
+def citation(study_id: str) -> str:
+    """The paper's citation as its study module records it ('' for a study not registered here)."""
+    from lungxray.study import load_studies
+
+    study = load_studies().get(study_id)
+    return study.citation if study is not None else ""
+
+
+def departure_banners(departures: list[dict]) -> list[tuple[str, str]]:
+    """(text, colour): not faithful (a departure that is not minor), or faithful with its stated departures."""
+    serious = [d for d in departures if d["severity"] != "minor"]
     if serious:
-        out.append("NOT A FAITHFUL REPRODUCTION: numbers below cannot confirm or refute the paper. "
-                   + " ".join(f"[{d['severity']} {d['kind']}] {d['text']}." for d in serious))
-    elif deps:
-        out.append("FAITHFUL WITH STATED DEPARTURES (all minor), so the verdicts are real: "
-                   + " ".join(f"[{d['kind']}] {d['text']}." for d in deps))
+        return [("NOT A FAITHFUL REPRODUCTION: these numbers can neither confirm nor refute the paper. "
+                 + " ".join(f"[{d['severity']} {d['kind']}] {d['text']}." for d in serious), WARN)]
+    if departures:
+        return [("FAITHFUL WITH STATED DEPARTURES (all minor), so the verdicts are real: "
+                 + " ".join(f"[{d['kind']}] {d['text']}." for d in departures), STATED)]
+    return []
+
+
+def banners(res: dict) -> list[tuple[str, str]]:
+    """(text, colour) of the warnings at the top of a run's report: degenerate model, departures."""
+    out = []
+    if res["degenerate"]:
+        text = res["degenerate"]["banner"]
+        out.append((text[:1].upper() + text[1:] + ".", WARN))
+    return out + departure_banners(res["departures"])
+
+
+def head(title: str, study_id: str, level: str = "title") -> list[Flowable]:
+    """A report's title and the paper's citation under it."""
+    out: list[Flowable] = [para(title, level)]
+    cite = citation(study_id)
+    if cite:
+        out.append(para(f"Paper: {cite}", "citation"))
     return out
 
 
-def _interval(row: dict) -> str:
-    iv = row.get("interval")
-    return "-" if not iv else f"[{iv['lo']:.3f}, {iv['hi']:.3f}]"
-
-
-def _page(title: str):
-    fig = plt.figure(figsize=A4)
-    fig.text(0.06, 0.965, "\n".join(textwrap.wrap(title, 68)), fontsize=12, weight="bold", va="top")
-    return fig
-
-
-def _text_block(fig, y: float, lines: list[tuple[str, str]], width: int = 95, size: float = 8.0) -> float:
-    for key, val in lines:
-        wrapped = textwrap.wrap(str(val), width) or [""]
-        fig.text(0.06, y, key, fontsize=size, weight="bold", va="top")
-        for i, w in enumerate(wrapped):
-            fig.text(0.30, y - i * 0.014, w, fontsize=size, va="top", family="monospace" if key == "command" else None)
-        y -= 0.014 * len(wrapped) + 0.004
-    return y
-
-
-def provenance_page(res: dict) -> plt.Figure:
-    fig = _page(res.get("title", res["study"]))
-    y = 0.92
-    for b in banners(res):
-        lines = textwrap.wrap(b, 80)
-        colour = STATED if b.startswith("FAITHFUL") else WARN
-        for i, line in enumerate(lines):
-            fig.text(0.06, y - i * 0.018, line, fontsize=9, weight="bold", color="white", va="top",
-                     backgroundcolor=colour)
-        y -= 0.018 * len(lines) + 0.01
-    p = res["provenance"]
-    v = p.get("versions", {})
-    d = p.get("device", {})
-    counts = "; ".join(f"{s}: " + ", ".join(f"{c} {n}" for c, n in per.items()) for s, per in p["counts"].items())
-    fig.text(0.06, y, "Provenance", fontsize=11, weight="bold", va="top")
-    y -= 0.025
-    y = _text_block(fig, y, [
-        ("study / experiment", f"{res['study']} / {res['experiment']}"),
-        ("faithful", ("yes" if not res.get("departures") else "yes, with minor departures (see the banner)")
-         if res.get("faithful") else "no: " + "; ".join(res.get("unfaithful_reasons", []))),
-        ("weights", p["weights_description"]),
-        ("seed", p["seed"]),
-        ("op determinism", "on" if p.get("op_determinism") else "off"),
-        ("precision / XLA / strategy", f"{p.get('mixed_precision', 'float32')} / "
-                                       f"{'jit on' if p.get('jit_compile') else 'jit off'} / {p.get('strategy', 'none')}"),
-        ("dataset", f"{p['dataset']} at {p['data_root']}"),
-        ("data subset", p.get("data_subset", "")),
-        ("split (manifest)", f"sha256 {p['manifest_sha256'][:16]}...  {counts}"),
-        ("skipped files", f"{len(p.get('skipped_files', []))}" + "".join(
-            f"; {s['file']} ({s['reason']})" for s in p.get("skipped_files", [])[:4])),
-        ("epochs", f"{p['epochs_run']} run of {p['epochs_requested']} requested; best epoch "
-                   f"{_fmt(res.get('best_epoch'))} (0-based) selected"),
-        ("device", f"{d.get('kind')} {', '.join(d.get('gpus', [])) or ''} {d.get('platform', '')}, "
-                   f"{d.get('cpu_count')} CPUs" + ("; GPU results are bitwise repeatable only on the same hardware"
-                                                    if d.get("gpus") else "")),
-        ("versions", ", ".join(f"{k} {val}" for k, val in v.items())),
-        ("command", p.get("command", "")),
-        ("duration", f"{p.get('duration_s')} s"),
-    ])
-    y -= 0.01
-    fig.text(0.06, y, "Variants (details the paper leaves open)", fontsize=11, weight="bold", va="top")
-    y -= 0.025
-    for var in res.get("variants", []):
-        tag = "default" if var["choice"] == var["default"] else f"NOT default (default {var['default']})"
-        y = _text_block(fig, y, [(var["name"], f"{var['choice']} [{tag}]: {var['meaning']}. Open question: "
-                                  f"{var['question']}")], size=7.2)
-        if y < 0.05:
-            break
-    return fig
-
-
-def comparison_pages(res: dict) -> list[plt.Figure]:
+def comparison_section(res: dict) -> list[Flowable]:
     rows = res["comparison"]
-    figs = []
-    per_page = 34
-    for start in range(0, max(len(rows), 1), per_page):
-        fig = _page("Published vs reproduced (test set)")
-        ax = fig.add_axes([0.03, 0.05, 0.94, 0.86])
-        ax.axis("off")
-        chunk = rows[start:start + per_page]
-        if not chunk:
-            ax.text(0, 1, "This experiment has no published metrics.", va="top")
-            figs.append(fig)
-            break
-        cells = [[textwrap.shorten(r["label"], 40), textwrap.shorten(r["source"], 26), _fmt(r["published"]),
-                  _fmt(r["reproduced"]), _interval(r), f"±{r['tolerance']:.3f}",
-                  ("log: " if r.get("informational") else "") + SHORT_VERDICTS.get(r["verdict"], r["verdict"])]
-                 for r in chunk]
-        table = ax.table(cellText=cells, colLabels=["metric", "source", "published", "reproduced", "95% interval",
-                                                    "tolerance", "verdict"],
-                         colWidths=[0.26, 0.18, 0.08, 0.08, 0.14, 0.08, 0.18], loc="upper center", cellLoc="left")
-        table.auto_set_font_size(False)
-        table.set_fontsize(6.5)
-        table.scale(1, 1.35)
-        for (i, j), cell in table.get_celld().items():
-            if i == 0:
-                cell.set_text_props(weight="bold")
-            elif j == 6:
-                row = chunk[i - 1]
-                cell.set_text_props(color="#555555" if row.get("informational") else
-                                    VERDICT_COLOURS.get(row["verdict"], "#555555"), weight="bold")
-        if start == 0:
-            defs = [(r["label"], r["definition"]) for r in rows if "[" not in r["key"]]
-            txt = "\n".join(textwrap.shorten(f"{lab}: {d}", 160) for lab, d in defs)
-            txt += ("\nPer-class rows: one-vs-rest precision, recall, F1 and accuracy of that class."
-                    "\n95% interval: Wilson for proportions, a seeded bootstrap over the test images otherwise."
-                    "\nconsistent: every difference the intervals allow is within the tolerance; inconclusive: both"
-                    " a match and a gap of the tolerance fit;\nnot reproduced: the intervals are apart and the gap"
-                    " may reach the tolerance (lungxray/verdict.py)."
-                    "\nlog: a training-log value of the evaluated epoch, shown for information (no test-set interval,"
-                    " the package's tolerance): never held.\nn/c: not comparable, because the run is not faithful to"
-                    " the paper (see page 1)."
-                    "\npub. inconsistent: the paper's own numbers disagree (python -m lungxray audit).")
-            txt += "".join(_readings_line(r) for r in rows if r.get("readings"))
-            ax.text(0.0, 0.02, "Definitions used (each as the paper's row defines it):\n" + txt, fontsize=6.5,
-                    va="bottom", transform=ax.transAxes)
-        figs.append(fig)
-    return figs
+    out: list[Flowable] = [para("Published vs reproduced (test set)", "h1")]
+    if not rows:
+        return out + [para("This experiment has no published metrics.")]
+    out = [KeepTogether([*out, figure(F.forest(F.forest_rows(rows)))])]
+    cells = [["metric (source)", "published [rounding]", "reproduced [95% interval]", "± tol.", "verdict"]]
+    for r in rows:
+        iv = r["interval"]
+        verdict = coloured(r["verdict"], verdict_colour(r["verdict"]))
+        detail = f"<br/>{esc(r['detail'])}" if r["detail"] else ""
+        cells.append([f"{r['label']} ({r['source']})" + (" [training log, not held]" if r["informational"] else ""),
+                      f"{fmt(r['published'])} {interval_text(*r['published_interval'])}",
+                      f"{fmt(r['reproduced'])} " + (interval_text(iv["lo"], iv["hi"]) if iv else "(no interval)"),
+                      f"±{r['tolerance']:g}", para(verdict + detail, "tiny", markup=True)])
+    out += [gap(), table(cells, [0.27, 0.17, 0.2, 0.08, 0.28]), gap()]
+    return out + definitions(rows)
 
 
-def _readings_line(row: dict) -> str:
-    """Every reading of a published metric whose meaning a variant decides, the compared one marked."""
-    vals = ", ".join(f"{k}{' (compared)' if k == row.get('compared_with') else ''} {_fmt(v)}"
-                     for k, v in row["readings"].items())
-    return "\n" + textwrap.shorten(f"{row['label']} readings: {vals}", 160)
+def definitions(rows: list[dict]) -> list[Flowable]:
+    """How each compared number is defined and how a verdict is reached, each said once."""
+    defs = dict.fromkeys(f"{r['label']}: {r['definition']}" for r in rows if "[" not in r["key"])
+    lines = [*defs, "Per-class rows: one-vs-rest precision, recall, F1 and accuracy of that class.",
+             "Reproduced interval: Wilson's for proportions, a seeded bootstrap over the test images otherwise; "
+             "published interval: the printed value ± half a unit of its last digit.",
+             "consistent: every difference the intervals allow is within the tolerance; inconclusive: both a match "
+             "and a gap of the tolerance fit; not reproduced: every allowed difference reaches the tolerance; "
+             "published inconsistent: the paper's own numbers disagree (python -m lungxray audit); not comparable: "
+             "the run departs from the paper (the banner at the top of this run says how); training log: a logged "
+             "value of the evaluated epoch, shown for information and never held (lungxray/verdict.py)."]
+    for r in rows:
+        if r.get("readings"):
+            vals = ", ".join(f"{k}{' (compared)' if k == r['compared_with'] else ''} {fmt(v)}"
+                             for k, v in r["readings"].items())
+            lines.append(f"{r['label']} readings: {vals}")
+    return [para(line, "small") for line in lines]
 
 
-def confusion_page(res: dict) -> plt.Figure:
+def confusion_section(res: dict) -> list[Flowable]:
     ev = res["evaluation"]
     classes = ev["classes"]
-    pub = res.get("published", {}).get("confusion_matrix")
-    fig = _page("Confusion matrices (rows: true class, columns: predicted)")
-    mats = [("reproduced", np.array(ev["confusion_matrix"]))]
-    if pub:
-        mats.insert(0, (f"published ({res['published'].get('confusion_source', '')})", np.array(pub)))
-    for i, (name, m) in enumerate(mats):
-        ax = fig.add_axes([0.12 + 0.45 * i if len(mats) == 2 else 0.3, 0.52, 0.36, 0.32])
-        sns.heatmap(m, annot=True, fmt="d", cbar=False, cmap="Blues", ax=ax, square=True,
-                    xticklabels=classes, yticklabels=classes, annot_kws={"fontsize": 7})
-        ax.set_title(textwrap.fill(name, 40), fontsize=8)
-        ax.tick_params(labelsize=6)
-        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right")
-        ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
-    if not pub:
-        fig.text(0.06, 0.42, "The paper publishes no full confusion matrix for this experiment.", fontsize=8,
-                 va="top")
-    notes = res.get("study_notes", [])
-    if notes:
-        fig.text(0.06, 0.39 if not pub else 0.045, "\n".join(
-            "\n".join(textwrap.wrap("Note: " + n, 110)) for n in notes), fontsize=7, va="top" if not pub else "bottom")
-    if pub:
-        pub_n, rep_n = np.array(pub), np.array(ev["confusion_matrix"])
-        note = (f"Published test set: {pub_n.sum()} images; reproduced: {rep_n.sum()} images. "
-                "Compare rates, not counts, when the totals differ.")
-        fig.text(0.06, 0.42, note, fontsize=8, va="top")
-        if pub_n.shape == rep_n.shape and pub_n.sum() and rep_n.sum():
-            ax = fig.add_axes([0.3, 0.06, 0.36, 0.30])
-            diff = rep_n / rep_n.sum(axis=1, keepdims=True).clip(1) - pub_n / pub_n.sum(axis=1, keepdims=True).clip(1)
-            sns.heatmap(diff, annot=True, fmt=".2f", cbar=False, cmap="RdBu_r", center=0, ax=ax, square=True,
-                        xticklabels=classes, yticklabels=classes, annot_kws={"fontsize": 7})
-            ax.set_title("row-normalised difference (reproduced - published)", fontsize=8)
-            ax.tick_params(labelsize=6)
-    return fig
+    rep = np.array(ev["confusion_matrix"])
+    pub = res["published"]["confusion_matrix"]
+    title = para("Confusion matrices", "h1")
+    if pub is None:
+        fig = figure(F.confusion(None, rep, classes, rep_title=f"reproduced ({ev['n']} test images)"), 0.7)
+        return [KeepTogether([title, fig, para("The paper printed no confusion matrix for this experiment: the "
+                                               "reproduced one alone.")])]
+    pub = np.array(pub)
+    out: list[Flowable] = [KeepTogether([title, figure(F.confusion(
+        pub, rep, classes, f"published ({res['published']['confusion_source']})",
+        f"reproduced ({ev['n']} test images)"))])]
+    out.append(para(f"Cells: count and share of the true class. Published test set: {int(pub.sum())} images; "
+                    f"reproduced: {int(rep.sum())}. Compare the shares when the totals differ."))
+    if pub.shape == rep.shape and pub.sum() and rep.sum():
+        out.append(figure(F.difference(pub, rep, classes), 0.6))
+    return out
 
 
-def curves_page(res: dict) -> plt.Figure:
-    fig = _page("Training curves (lines: reproduced; markers: published)")
-    h, ph = res.get("history", {}), res.get("published", {}).get("history", {})
-    colours = ["#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a"]
-    for i, metric in enumerate(("accuracy", "loss")):
-        ax = fig.add_axes([0.1, 0.55 - 0.45 * i, 0.8, 0.33])
-        keys = sorted({k for k in [*h, *ph] if k.endswith(metric)}, key=lambda k: (k.startswith("val"), k))
-        for key, colour in zip(keys, colours * 2, strict=False):
-            if key in h:
-                ax.plot(range(1, len(h[key]) + 1), h[key], color=colour, label=f"reproduced {key}")
-            if key in ph:
-                ax.plot(range(1, len(ph[key]) + 1), ph[key], "o--", color=colour, alpha=0.6, label=f"published {key}")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        vals = [v for k in keys for v in [*h.get(k, []), *ph.get(k, [])] if v and v > 0]
-        if metric == "loss" and vals and max(vals) / min(vals) > 50:
-            ax.set_yscale("log")  # one exploding epoch would flatten every other curve
-            ax.set_ylabel("loss (log scale)")
-        ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
-    if ph:
-        fig.text(0.06, 0.06, f"Published per-epoch values: {res['published'].get('history_source', '')}", fontsize=7)
-    return fig
+def roc_section(res: dict, run_dir: Path | None) -> list[Flowable]:
+    """ROC curves and AUC from the run folder's predictions.csv (none without it)."""
+    from lungxray.results import read_predictions, read_probabilities
+
+    if run_dir is None or not (Path(run_dir) / PREDICTIONS).is_file():
+        return []
+    classes = res["evaluation"]["classes"]
+    y_true, _ = read_predictions(Path(run_dir) / PREDICTIONS, classes)
+    proba = read_probabilities(Path(run_dir) / PREDICTIONS, classes)
+    if len(y_true) == 0:
+        return []
+    fig, aucs = F.roc(y_true, proba, classes, res["config"]["binary_positive"])
+    what = "the positive class" if res["config"]["binary_positive"] else "each class against the rest"
+    text = (f"From predictions.csv: {what}; AUC " + ", ".join(f"{c} {a:.3f}" for c, a in aucs.items())
+            + ". The paper publishes no ROC curve unless its comparison rows above list an AUC.")
+    return [KeepTogether([para("ROC curves", "h1"), figure(fig, 0.62), para(text)])]
 
 
-def extra_evaluation_page(res: dict) -> plt.Figure | None:
-    extra = res.get("extra_evaluations") or {}
-    if not extra:
-        return None
-    fig = _page("Additional evaluations (same model, corrected test sets)")
-    y = 0.90
+def gradcam_section(run_dir: Path | None) -> list[Flowable]:
+    if run_dir is None or not (Path(run_dir) / GRADCAM).is_file():
+        return []
+    return [KeepTogether([para("Grad-CAM: where the model looks", "h1"), png_file(Path(run_dir) / GRADCAM)]),
+            para("Gradient of the predicted class's score with respect to the last convolutional feature map "
+                 "(lungxray/report/gradcam.py), on test images classified correctly and wrongly.")]
+
+
+def extra_section(res: dict) -> list[Flowable]:
+    extra = res["extra_evaluations"] or {}
+    out: list[Flowable] = []
     main_m = res["evaluation"]["metrics"]
-    for i, (name, ev) in enumerate(extra.items()):
+    for name, ev in extra.items():
         m = ev["metrics"]
-        keys = [k for k in ("accuracy", "batch_mean_accuracy", "macro_precision", "macro_recall", "macro_f1")
-                if k in m]
-        lines = [f"{name}: {ev['description']}",
-                 f"images: {ev['n']} of {res['evaluation']['n']} ({len(ev['excluded'])} excluded)"]
-        if ev.get("n_per_class"):
-            lines.append("  per class: " + ", ".join(f"{c} {n}" for c, n in ev["n_per_class"].items()))
-        lines += [f"  {k}: {m[k]:.4f}  (full test set: {main_m.get(k, float('nan')):.4f})" for k in keys]
-        fig.text(0.06, y, "\n".join(lines), fontsize=8.5, va="top", family="monospace")
-        ax = fig.add_axes([0.3, 0.40 - 0.35 * i, 0.36, 0.30])
-        sns.heatmap(np.array(ev["confusion_matrix"]), annot=True, fmt="d", cbar=False, cmap="Greens", ax=ax,
-                    square=True, xticklabels=ev["classes"], yticklabels=ev["classes"], annot_kws={"fontsize": 7})
-        ax.set_title(f"{name}: confusion matrix", fontsize=8)
-        ax.tick_params(labelsize=6)
-        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right")
-        ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
-        y -= 0.35
-    return fig
+        rows = [["metric", name, "full test set"]]
+        rows += [[k, fmt(m[k]), fmt(main_m.get(k))] for k in
+                 ("accuracy", "batch_mean_accuracy", "macro_precision", "macro_recall", "macro_f1") if k in m]
+        per = ", ".join(f"{c} {n}" for c, n in (ev.get("n_per_class") or {}).items())
+        out += [CondPageBreak(200), para(f"Additional evaluation: {name}", "h1"), para(ev["description"]),
+                para(f"{ev['n']} of {res['evaluation']['n']} test images ({len(ev['excluded'])} excluded)"
+                     + (f"; per class: {per}" if per else "") + "."),
+                table(rows, [0.3, 0.2, 0.2]), gap(),
+                figure(F.confusion(None, np.array(ev["confusion_matrix"]), ev["classes"], rep_title=name), 0.6)]
+    return out
 
 
-def render(res: dict) -> bytes:
-    buf = io.BytesIO()
-    with plt.rc_context({"font.size": 8, "pdf.compression": 6}), PdfPages(
-            buf, metadata={"Creator": "lungxray", "Producer": "lungxray", "CreationDate": None,
-                           "ModDate": None}) as pdf:
-        pages = [provenance_page(res), *comparison_pages(res), confusion_page(res), extra_evaluation_page(res),
-                 curves_page(res)]
-        for fig in [f for f in pages if f is not None]:
-            pdf.savefig(fig)
-            plt.close(fig)
-    return buf.getvalue()
+def evaluated_epoch(res: dict) -> int:
+    """The evaluated epoch, 1-based (results.json keeps Keras' 0-based index; None: the last epoch)."""
+    best = res["best_epoch"]
+    return res["provenance"]["epochs_run"] if best is None else best + 1
+
+
+def curves_section(res: dict) -> list[Flowable]:
+    h, ph = res["history"], res["published"]["history"]
+    if not h and not ph:
+        return []
+    out: list[Flowable] = [KeepTogether([para("Training curves", "h1"),
+                                         figure(F.curves(h, ph, evaluated_epoch(res) if h else None))])]
+    if ph:
+        out.append(para(f"Markers: the paper's per-epoch values ({res['published']['history_source']}); "
+                        "lines: this run."))
+    return out
+
+
+def provenance_rows(res: dict) -> list[list[Any]]:
+    p = res["provenance"]
+    d = p["device"]
+    counts = "; ".join(f"{s}: " + ", ".join(f"{c} {n}" for c, n in per.items()) for s, per in p["counts"].items())
+    skipped = p["skipped_files"]
+    select = res["config"]["train"]["select_best"]
+    return [
+        ["study / experiment", f"{res['study']} / {res['experiment']}"],
+        ["faithful", ("yes" if not res["departures"] else "yes, with minor departures (the banner above)")
+         if res["faithful"] else "no: " + "; ".join(res["unfaithful_reasons"])],
+        ["weights", p["weights_description"]],
+        ["seed / split seed", f"{p['seed']} / {p.get('split_seed')}"],
+        ["dataset", f"{p['dataset']} at {p['data_root']}"],
+        ["data subset", p.get("data_subset", "")],
+        ["split (manifest)", f"sha256 {p['manifest_sha256']}; {counts}"],
+        ["skipped files", f"{len(skipped)}" + "".join(f"; {s['file']} ({s['reason']})" for s in skipped)],
+        ["epochs", f"{p['epochs_run']} run of {p['epochs_requested']} requested; evaluated epoch "
+                   f"{evaluated_epoch(res)} (1 = first; " + (f"best {select})" if select and res["best_epoch"]
+                                                              is not None else "the last)")],
+        ["op determinism / precision / XLA / strategy",
+         f"{'on' if p.get('op_determinism') else 'off'} / {p.get('mixed_precision', 'float32')} / "
+         f"{'on' if p.get('jit_compile') else 'off'} / {p.get('strategy', 'none')}"],
+        ["device", f"{d.get('kind')} {', '.join(d.get('gpus', []))} {d.get('platform', '')}, "
+                   f"{d.get('cpu_count')} CPUs" + ("; GPU results repeat bit for bit only on the same hardware"
+                                                   if d.get("gpus") else "")],
+        ["versions", ", ".join(f"{k} {v}" for k, v in p["versions"].items())],
+        ["command (copyable as wrapped)", command_block(p.get("command", ""), 92)],
+        ["duration", f"{p.get('duration_s')} s"],
+    ]
+
+
+def provenance_section(res: dict, notes: bool = True) -> list[Flowable]:
+    out: list[Flowable] = [CondPageBreak(200), para("Provenance", "h1"),
+                           table([["", ""], *provenance_rows(res)], [0.22, 0.78], header=False)]
+    if res["variants"]:
+        rows = [["variant", "choice", "meaning; what the paper leaves open"]]
+        for v in res["variants"]:
+            tag = "" if v["choice"] == v["default"] else f" (not the default {v['default']})"
+            rows.append([v["name"], v["choice"] + tag, f"{v['meaning']}. Open question: {v['question']}"])
+        out += [CondPageBreak(120), para("Variants (details the paper leaves open)", "h2"),
+                table(rows, [0.14, 0.18, 0.68])]
+    if notes and res["study_notes"]:
+        out += [para("Study notes", "h2"), *[para(f"• {n}", "small") for n in dict.fromkeys(res["study_notes"])]]
+    return out
+
+
+def run_story(res: dict, run_dir: Path | None, level: str = "title", notes: bool = True) -> list[Flowable]:
+    """Every section of one run's report, in reading order (``notes``: the study's notes, which the suite
+    prints once per study instead)."""
+    story = head(res["title"], res["study"], level)
+    story += [banner(text, colour) for text, colour in banners(res)]
+    p = res["provenance"]
+    story.append(para(f"Run: seed {p['seed']}, weights {p['weights']}, {res['evaluation']['n']} test images, "
+                      f"dataset {p['dataset']}" + (", generated images (smoke run)" if res["smoke"] else "") + "."))
+    story += comparison_section(res)
+    story += confusion_section(res) + roc_section(res, run_dir) + gradcam_section(run_dir)
+    story += extra_section(res) + curves_section(res) + provenance_section(res, notes)
+    return story
 
 
 def as_dict(res) -> dict:
@@ -290,6 +261,14 @@ def as_dict(res) -> dict:
     return res if isinstance(res, dict) else {**res.to_dict(), "unfaithful_reasons": res.unfaithful_reasons}
 
 
-def write_report(res, path: Path) -> Path:
-    atomic_write_bytes(Path(path), render(as_dict(res)))
-    return Path(path)
+def render(res, run_dir: Path | None = None) -> bytes:
+    """The PDF bytes of one run's report; ``run_dir`` supplies predictions.csv and gradcam.png."""
+    res = as_dict(res)
+    return build_pdf(run_story(res, run_dir), f"{res['study']} / {res['experiment']}", res["title"])
+
+
+def write_report(res, path: Path, run_dir: Path | None = None) -> Path:
+    """Write report.pdf; the run folder (predictions.csv, gradcam.png) defaults to the PDF's folder."""
+    path = Path(path)
+    atomic_write_bytes(path, render(res, run_dir if run_dir is not None else path.parent))
+    return path

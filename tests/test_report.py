@@ -1,0 +1,204 @@
+"""The PDFs: byte-reproducible, and free of the layout defects of issue #13 (each checked here on the story
+the PDF is built from, or on the matplotlib figure before it is embedded)."""
+
+import copy
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lungxray.report import figures as F
+from lungxray.report.layout import build_pdf, story_text, wrap_command
+from lungxray.results import load_results
+
+REPORTS = Path(__file__).resolve().parent.parent / "reports"
+BINARY = REPORTS / "uly2023" / "offline" / "lstm"  # published confusion matrix, positive class COVID
+FOUR = REPORTS / "syakuroh2025" / "smoke" / "mobilenetv2"  # no published matrix, published per-epoch history
+SEEDS = REPORTS / "uly2023" / "lstm-10-seeds" / "lstm"
+
+
+def pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type /Page[^s]", pdf))
+
+
+@pytest.fixture(scope="module")
+def binary():
+    return load_results(BINARY)
+
+
+@pytest.fixture(scope="module")
+def four():
+    return load_results(FOUR)
+
+
+def test_run_report_bytes_are_reproducible(binary):
+    from lungxray.report.pdf import render
+
+    a, b = render(binary, BINARY), render(binary, BINARY)
+    assert a == b and a.startswith(b"%PDF")
+
+
+def test_aggregate_report_bytes_are_reproducible_and_written(tmp_path):
+    import shutil
+
+    from lungxray.report.aggregate import load_aggregate, render_aggregate, write_aggregate_report
+
+    agg = load_aggregate(SEEDS)
+    assert render_aggregate(agg) == render_aggregate(agg)
+    shutil.copy(SEEDS / "aggregate.json", tmp_path / "aggregate.json")
+    assert write_aggregate_report(tmp_path).read_bytes().startswith(b"%PDF")
+
+
+def test_recorded_command_wraps_into_the_same_command():
+    cmd = ("python -m reproductions.uly2023 --data-dir ../shared/datasets/covid19-radiography --weights none "
+           "--allow-count-mismatch --experiment lstm --runs 10 --resplit --variant subset=random --out reports/x")
+    wrapped = wrap_command(cmd, 60)
+    assert all(len(line) <= 60 for line in wrapped.splitlines())
+    assert len(wrapped.splitlines()) > 1
+    assert wrapped.replace(" \\\n    ", " ") == cmd  # what a shell reads from the pasted lines
+
+
+def test_run_report_says_each_thing_once_with_its_citation(four):
+    from lungxray.report.pdf import run_story
+    from lungxray.study import get_study
+
+    res = copy.deepcopy(four)
+    res["study_notes"] = [*res["study_notes"], res["study_notes"][0]]  # a note recorded twice
+    text = story_text(run_story(res, FOUR))
+    assert get_study("syakuroh2025").citation in text
+    assert text.count(res["study_notes"][0]) == 1
+    assert "see page" not in text and "[...]" not in text
+    for row in res["comparison"]:
+        assert row["label"] in text  # names whole
+    assert "The paper printed no confusion matrix for this experiment" in text and "published above" not in text
+    assert "0-based" not in text and f"evaluated epoch {res['best_epoch'] + 1} (1 = first" in text
+
+
+def test_roc_section_from_predictions(binary, four):
+    from sklearn.metrics import roc_auc_score
+
+    from lungxray.report.pdf import roc_section
+    from lungxray.results import read_predictions, read_probabilities
+
+    text = story_text(roc_section(binary, BINARY))
+    classes = binary["evaluation"]["classes"]
+    y, _ = read_predictions(BINARY / "predictions.csv", classes)
+    p = read_probabilities(BINARY / "predictions.csv", classes)
+    assert f"COVID {roc_auc_score(y == 1, p[:, 1]):.3f}" in text and "Normal" not in text.split("AUC")[1]
+    text4 = story_text(roc_section(four, FOUR))
+    assert all(c in text4 for c in four["evaluation"]["classes"])
+    assert roc_section(four, None) == []
+
+
+def _boxes(fig):
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    return r
+
+
+def test_confusion_matrices_share_scale_size_and_do_not_collide():
+    classes = ["COVID", "Lung_Opacity", "Normal", "Viral Pneumonia"]
+    pub = np.array([[600, 20, 10, 5], [30, 900, 80, 2], [10, 60, 1900, 4], [3, 1, 6, 264]])
+    fig = F.confusion(pub, pub[::-1], classes)
+    r = _boxes(fig)
+    heat = [ax for ax in fig.axes if ax.images and ax.get_xlabel() == "predicted"]
+    assert len(heat) == 2
+    a, b = (ax.get_window_extent(r) for ax in heat)
+    assert abs(a.width - b.width) < 1 and abs(a.height - b.height) < 1
+    assert {ax.images[0].get_clim() for ax in heat} == {(0, 1)}  # row shares, one scale
+    assert len(fig.axes) == 3  # one colour bar
+    right_labels = heat[1].get_yaxis().get_tightbbox(r)
+    assert right_labels.x0 > a.x1  # "264Viral Pneumonia": the right matrix's row labels clear of the left one
+    assert heat[0].get_ylabel() == "true"
+    alone = F.confusion(None, pub, classes)
+    assert len([ax for ax in alone.axes if ax.images]) == 1
+
+
+def test_curves_integer_epochs_legend_clear_and_no_hidden_line():
+    h = {"accuracy": [0.5, 0.6, 0.7], "batch_mean_accuracy": [0.5, 0.6, 0.7], "val_accuracy": [0.4, 0.5, 0.6],
+         "loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9, 0.8]}
+    ph = {"accuracy": [0.55, 0.65, 0.75], "loss": [0.9, 0.7, 0.6]}
+    fig = F.curves(h, ph, best_epoch=2)
+    r = _boxes(fig)
+    for ax in fig.axes:
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert all(float(t).is_integer() for t in ticks)
+        leg = ax.get_legend()
+        assert not leg.get_window_extent(r).overlaps(ax.get_window_extent(r))
+        published = [ln for ln in ax.lines if ln.get_label().startswith("published")]
+        reproduced = [ln for ln in ax.lines if ln.get_label().startswith("reproduced")]
+        assert all(p.get_zorder() < q.get_zorder() for p in published for q in reproduced)
+    labels = [ln.get_label() for ln in fig.axes[0].lines]
+    assert "reproduced accuracy = batch_mean_accuracy" in labels  # identical series drawn once, both named
+    assert any(ln.get_xdata()[0] == 2 for ln in fig.axes[0].lines if "evaluated epoch 2" in ln.get_label())
+
+
+def test_forest_has_one_row_per_published_number(binary):
+    rows = F.forest_rows(binary["comparison"])
+    fig = F.forest(rows)
+    ax = fig.axes[0]
+    assert len(ax.get_yticks()) == len(binary["comparison"])
+    assert rows[0].pub_lo < rows[0].published < rows[0].pub_hi and rows[0].lo < rows[0].value < rows[0].hi
+    assert fig.legends and not fig.legends[0].get_window_extent(_boxes(fig)).overlaps(ax.get_window_extent())
+
+
+def test_suite_collects_a_runs_set_as_one_entry_and_its_cover_fits_one_page():
+    from lungxray.report.suite import collect, cover
+    from lungxray.study import load_studies
+
+    collected = collect(REPORTS)
+    sets = collected["uly2023"]
+    first_name, first = next(iter(sets.items()))
+    assert first_name == "uly2023/lstm-10-seeds"  # the faithful set leads
+    assert len(first) == 1 and first[0].aggregate is not None and len(first[0].members) == 10
+    studies = load_studies()
+    story = cover(studies, collected)
+    text = story_text(story)
+    for st in studies.values():
+        assert st.citation in text
+    assert "mohamedhanyyy/chest-ctscan-images" in text and "ImageNet weights" in text
+    assert "seed-4" not in text
+    assert pages(build_pdf(story, "cover")) == 1
+
+
+def test_summary_and_suite_say_no_page_numbers(binary):
+    from lungxray.report.summary import summary_story
+
+    other = copy.deepcopy(binary)
+    other["experiment"] = "other"
+    other["published"]["confusion_matrix"] = None
+    text = story_text(summary_story([binary, other]))
+    assert "published above" not in text and "see page" not in text
+    assert "other: the paper printed no confusion matrix" in text
+
+
+def test_terminal_summary(binary):
+    from lungxray.report.terminal import terminal_summary
+
+    text = terminal_summary(binary, "runs/x/report.pdf")
+    assert text.endswith("report: runs/x/report.pdf")
+    for row in binary["comparison"]:
+        line = next(ln for ln in text.splitlines() if ln.strip().startswith(row["label"] + " "))
+        assert row["verdict"] in line and f"{row['published']:g}" in line
+    assert "[0.802, 0.930]" in text  # accuracy's interval
+
+
+def test_class_labels_break_only_between_parts_and_keep_every_character():
+    for name in ("adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma", "Viral Pneumonia",
+                 "Lung_Opacity"):
+        label = F.class_label(name)
+        assert label.replace("\n", "") in (name, name.replace(" ", ""))
+        assert all(len(line) <= 14 for line in label.splitlines()) or "\n" not in label
+
+
+def test_headings_stay_with_their_figures(four):
+    from reportlab.platypus import KeepTogether, Paragraph
+
+    from lungxray.report.pdf import run_story
+
+    story = run_story(four, FOUR)
+    for i, f in enumerate(story):
+        if isinstance(f, Paragraph) and f.style.name == "h1":
+            assert not any(type(g).__name__ == "Drawing" for g in story[i + 1:i + 2]), f.getPlainText()
+    assert any(isinstance(f, KeepTogether) for f in story)
