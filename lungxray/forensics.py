@@ -387,6 +387,151 @@ def _with_derived(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def _class_orders(classes: tuple[str, ...],
+                  class_orders: Sequence[Sequence[str]] | None) -> tuple[tuple[str, ...], ...]:
+    """The class orders to try (all permutations by default), each checked to be one."""
+    orders = (tuple(itertools.permutations(classes)) if class_orders is None
+              else tuple(tuple(o) for o in class_orders))
+    for o in orders:
+        if sorted(o) != sorted(classes):
+            raise ValueError(f"class order {o} is not a permutation of {classes}")
+    return orders
+
+
+def _check_targets(targets: Mapping[str, tuple[str, Mapping[str, int]]],
+                   classes: tuple[str, ...]) -> None:
+    """Raise ValueError for a target naming an unknown part or unknown classes."""
+    for name, (part, tgt) in targets.items():
+        if part not in SPLIT_PARTS:
+            raise ValueError(f"target {name!r}: unknown part {part!r}")
+        unknown = set(tgt) - set(classes)
+        if unknown:
+            raise ValueError(f"target {name!r}: unknown classes {sorted(unknown)}")
+
+
+def _segment_map(class_counts: Mapping[str, int], classes: tuple[str, ...],
+                 orders: tuple[tuple[str, ...], ...]) -> tuple[np.ndarray, int, np.ndarray]:
+    """Segments between every block boundary of every order, and their class map.
+
+    Returns ``(seg, n_seg, M2)``: ``seg`` gives each file position's segment, and
+    per-class counts for every order are ``seg_counts @ M2`` reshaped to (orders, classes).
+    """
+    idx = {c: i for i, c in enumerate(classes)}
+    bounds = sorted({int(x) for o in orders
+                     for x in np.cumsum([0] + [class_counts[c] for c in o])})
+    n_seg = len(bounds) - 1
+    seg = np.repeat(np.arange(n_seg), np.diff(bounds))
+    M = np.zeros((n_seg, len(orders), len(classes)), dtype=np.int64)
+    for oi, o in enumerate(orders):
+        start = 0
+        for c in o:
+            end = start + class_counts[c]
+            lo, hi = bounds.index(start), bounds.index(end)
+            M[lo:hi, oi, idx[c]] = 1
+            start = end
+    return seg, n_seg, M.reshape(n_seg, -1)
+
+
+def _nonstratified_counts(schemes: tuple[Scheme, ...], which: list[int], seeds: tuple[int, ...],
+                          seg: np.ndarray, n_seg: int, M2: np.ndarray, n_orders: int,
+                          k: int) -> dict[int, dict[str, np.ndarray]]:
+    """Part counts, shape (seeds, orders, classes), of the non-stratified schemes ``which``.
+
+    One permutation per (n, seed) serves every scheme and class order: segment counts are
+    taken per seed and mapped to per-class counts for every order through ``M2``.
+    """
+    acc = {i: {p: np.empty((len(seeds), n_seg), np.int64) for p in ("train", "val", "test")}
+           for i in which}
+    for si, seed in enumerate(seeds):
+        cache: dict = {}
+        for i in which:
+            for p, v in _part_segments(schemes[i], seg, seed, n_seg, cache).items():
+                acc[i][p][si] = v
+    return {i: _with_derived({p: (a @ M2).reshape(len(seeds), n_orders, k)
+                              for p, a in acc[i].items()})
+            for i in which}
+
+
+def _stratified_counts(schemes: tuple[Scheme, ...], which: list[int], seeds: tuple[int, ...],
+                       orders: tuple[tuple[str, ...], ...], cvec: np.ndarray,
+                       idx: Mapping[str, int]) -> dict[int, dict[str, np.ndarray]]:
+    """Part counts, shape (seeds, orders, classes), of the stratified schemes ``which``.
+
+    Counts depend only on the per-class counts in label-sort order and the seed; the seed
+    loop runs only when a random tie-break actually happens.
+    """
+    sc = _StratifiedCounter()
+    counts: dict[int, dict[str, np.ndarray]] = {}
+    for i in which:
+        arr = {p: np.empty((len(seeds), len(orders), cvec.size), np.int64)
+               for p in ("train", "val", "test")}
+        for oi, o in enumerate(orders):
+            perm = [idx[c] for c in o]  # label-sort order -> canonical class index
+            cv = cvec[perm]
+            if sc.seed_free(cv, schemes[i]):
+                parts = sc.parts(cv, schemes[i], seeds[0])
+                for p in arr:
+                    arr[p][:, oi, perm] = parts[p]
+                continue
+            for si, seed in enumerate(seeds):
+                parts = sc.parts(cv, schemes[i], seed)
+                for p in arr:
+                    arr[p][si, oi, perm] = parts[p]
+        counts[i] = _with_derived(arr)
+    return counts
+
+
+def _scheme_matches(sch: Scheme, parts: Mapping[str, np.ndarray], hit: np.ndarray,
+                    orders: tuple[tuple[str, ...], ...], seeds: tuple[int, ...],
+                    classes: tuple[str, ...]) -> list[SplitMatch]:
+    """One :class:`SplitMatch` per (order, full train/val/test counts) among the hits.
+
+    ``hit`` is a (seeds, orders) mask; seeds giving identical counts are grouped.
+    """
+    matches: list[SplitMatch] = []
+    for oi in np.flatnonzero(hit.any(0)):
+        groups: dict[tuple, list[int]] = {}
+        for si in np.flatnonzero(hit[:, oi]):
+            key = tuple(tuple(int(x) for x in parts[p][si, oi])
+                        for p in ("train", "val", "test"))
+            groups.setdefault(key, []).append(seeds[si])
+        for key, sds in groups.items():
+            matches.append(SplitMatch(
+                sch, orders[oi], tuple(sds),
+                {p: {c: key[j][ci] for ci, c in enumerate(classes)}
+                 for j, p in enumerate(("train", "val", "test"))}))
+    return matches
+
+
+def _recover_target(name: str, part: str, tgt: Mapping[str, int], schemes: tuple[Scheme, ...],
+                    counts: Mapping[int, Mapping[str, np.ndarray]],
+                    orders: tuple[tuple[str, ...], ...], seeds: tuple[int, ...],
+                    classes: tuple[str, ...], cvec: np.ndarray) -> TargetRecovery:
+    """Compare one target with every scheme's counts and tally tries, size and full matches."""
+    idx = {c: i for i, c in enumerate(classes)}
+    cols = [idx[c] for c in tgt]
+    want = np.array([int(tgt[c]) for c in tgt])
+    tsize = int(want.sum())
+    matches: list[SplitMatch] = []
+    n_tried = n_same = n_match = 0
+    n_same_nonstrat = 0
+    for i, sch in enumerate(schemes):
+        if sch.kind == "one_stage" and part in ("val", "holdout"):
+            continue
+        arr = counts[i][part]
+        n_tried += arr.shape[0] * arr.shape[1]
+        same = arr[..., cols].sum(-1) == tsize
+        n_same += int(same.sum())
+        if not sch.stratified:
+            n_same_nonstrat += int(same.sum())
+        hit = np.all(arr[..., cols] == want, axis=-1)
+        n_match += int(hit.sum())
+        matches.extend(_scheme_matches(sch, counts[i], hit, orders, seeds, classes))
+    return TargetRecovery(
+        name, part, {c: int(tgt[c]) for c in tgt}, tuple(matches), n_tried, n_same, n_match,
+        n_same_nonstrat * _hypergeom_pmf(cvec, want) if len(cols) == len(classes) else None)
+
+
 def recover_split(class_counts: Mapping[str, int],
                   targets: Mapping[str, tuple[str, Mapping[str, int]]], *,
                   class_orders: Sequence[Sequence[str]] | None = None,
@@ -412,107 +557,26 @@ def recover_split(class_counts: Mapping[str, int],
     """
     t0 = time.perf_counter()
     classes = tuple(class_counts)
-    k = len(classes)
     cvec = np.array([int(class_counts[c]) for c in classes])
-    orders = (tuple(itertools.permutations(classes)) if class_orders is None
-              else tuple(tuple(o) for o in class_orders))
-    for o in orders:
-        if sorted(o) != sorted(classes):
-            raise ValueError(f"class order {o} is not a permutation of {classes}")
+    orders = _class_orders(classes, class_orders)
     seeds = tuple(int(s) for s in seeds)
     schemes = tuple(schemes)
-    for name, (part, tgt) in targets.items():
-        if part not in SPLIT_PARTS:
-            raise ValueError(f"target {name!r}: unknown part {part!r}")
-        unknown = set(tgt) - set(classes)
-        if unknown:
-            raise ValueError(f"target {name!r}: unknown classes {sorted(unknown)}")
-
-    # Segments between every block boundary of every order; counts = seg_counts @ M.
-    idx = {c: i for i, c in enumerate(classes)}
-    bounds = sorted({int(x) for o in orders
-                     for x in np.cumsum([0] + [class_counts[c] for c in o])})
-    n_seg = len(bounds) - 1
-    seg = np.repeat(np.arange(n_seg), np.diff(bounds))
-    M = np.zeros((n_seg, len(orders), k), dtype=np.int64)
-    for oi, o in enumerate(orders):
-        start = 0
-        for c in o:
-            end = start + class_counts[c]
-            lo, hi = bounds.index(start), bounds.index(end)
-            M[lo:hi, oi, idx[c]] = 1
-            start = end
-    M2 = M.reshape(n_seg, -1)
+    _check_targets(targets, classes)
 
     # counts[scheme_i][part] -> array (n_seeds, n_orders, k)
+    seg, n_seg, M2 = _segment_map(class_counts, classes, orders)
     nonstrat = [i for i, s in enumerate(schemes) if not s.stratified]
     strat = [i for i, s in enumerate(schemes) if s.stratified]
     counts: dict[int, dict[str, np.ndarray]] = {}
     if nonstrat:
-        acc = {i: {p: np.empty((len(seeds), n_seg), np.int64) for p in ("train", "val", "test")}
-               for i in nonstrat}
-        for si, seed in enumerate(seeds):
-            cache: dict = {}
-            for i in nonstrat:
-                for p, v in _part_segments(schemes[i], seg, seed, n_seg, cache).items():
-                    acc[i][p][si] = v
-        for i in nonstrat:
-            counts[i] = _with_derived({p: (a @ M2).reshape(len(seeds), len(orders), k)
-                                       for p, a in acc[i].items()})
-    sc = _StratifiedCounter()
-    for i in strat:
-        arr = {p: np.empty((len(seeds), len(orders), k), np.int64)
-               for p in ("train", "val", "test")}
-        for oi, o in enumerate(orders):
-            perm = [idx[c] for c in o]  # label-sort order -> canonical class index
-            cv = cvec[perm]
-            if sc.seed_free(cv, schemes[i]):
-                parts = sc.parts(cv, schemes[i], seeds[0])
-                for p in arr:
-                    arr[p][:, oi, perm] = parts[p]
-                continue
-            for si, seed in enumerate(seeds):
-                parts = sc.parts(cv, schemes[i], seed)
-                for p in arr:
-                    arr[p][si, oi, perm] = parts[p]
-        counts[i] = _with_derived(arr)
+        counts.update(_nonstratified_counts(schemes, nonstrat, seeds, seg, n_seg, M2,
+                                            len(orders), len(classes)))
+    idx = {c: i for i, c in enumerate(classes)}
+    counts.update(_stratified_counts(schemes, strat, seeds, orders, cvec, idx))
 
-    results = []
-    for name, (part, tgt) in targets.items():
-        cols = [idx[c] for c in tgt]
-        want = np.array([int(tgt[c]) for c in tgt])
-        tsize = int(want.sum())
-        matches: list[SplitMatch] = []
-        n_tried = n_same = n_match = 0
-        n_same_nonstrat = 0
-        for i, sch in enumerate(schemes):
-            if sch.kind == "one_stage" and part in ("val", "holdout"):
-                continue
-            arr = counts[i][part]
-            n_tried += arr.shape[0] * arr.shape[1]
-            sizes = arr[..., cols].sum(-1)
-            same = sizes == tsize
-            n_same += int(same.sum())
-            if not sch.stratified:
-                n_same_nonstrat += int(same.sum())
-            hit = np.all(arr[..., cols] == want, axis=-1)
-            n_match += int(hit.sum())
-            for oi in np.flatnonzero(hit.any(0)):
-                groups: dict[tuple, list[int]] = {}
-                for si in np.flatnonzero(hit[:, oi]):
-                    key = tuple(tuple(int(x) for x in counts[i][p][si, oi])
-                                for p in ("train", "val", "test"))
-                    groups.setdefault(key, []).append(seeds[si])
-                for key, sds in groups.items():
-                    matches.append(SplitMatch(
-                        sch, orders[oi], tuple(sds),
-                        {p: {c: key[j][idx[c]] for c in classes}
-                         for j, p in enumerate(("train", "val", "test"))}))
-        results.append(TargetRecovery(
-            name, part, {c: int(tgt[c]) for c in tgt}, tuple(matches), n_tried, n_same,
-            n_match,
-            n_same_nonstrat * _hypergeom_pmf(cvec, want) if len(cols) == k else None))
-    return SplitRecovery(dict(class_counts), orders, seeds, schemes, tuple(results),
+    results = tuple(_recover_target(name, part, tgt, schemes, counts, orders, seeds, classes, cvec)
+                    for name, (part, tgt) in targets.items())
+    return SplitRecovery(dict(class_counts), orders, seeds, schemes, results,
                          time.perf_counter() - t0)
 
 
@@ -794,6 +858,174 @@ class ConfusionReconstruction:
                 + (f" ({len(self.solutions)} returned)" if self.capped else ""))
 
 
+def _ovr_rows(tables: Mapping[str, Mapping[str, int | None] | Sequence[int | None]]
+              ) -> list[list[int | None]]:
+    """The printed tables as [TP, FP, FN, TN] rows of ints or None, one per class."""
+    rows: list[list[int | None]] = []
+    for c in tables:
+        t = tables[c]
+        vals = [t.get(f) for f in OVR_FIELDS] if isinstance(t, Mapping) else list(t)
+        if len(vals) != 4:
+            raise ValueError(f"class {c!r}: need TP, FP, FN, TN")
+        rows.append([None if x is None else int(x) for x in vals])
+    return rows
+
+
+def _complete_ovr_rows(classes: tuple[str, ...], given: Sequence[Sequence[int | None]]
+                       ) -> tuple[list[list[int | None]], int | None, list[str]]:
+    """Check the printed rows for consistency and derive a single missing entry from N.
+
+    Returns ``(rows, n_total, issues)``: the completed rows, the common total N (None when
+    no table is complete) and the reasons no matrix can exist (empty when none was found).
+    """
+    rows = [list(r) for r in given]
+    if any(x is not None and x < 0 for r in rows for x in r):
+        return rows, None, ["negative count"]
+    totals = {classes[i]: sum(r) for i, r in enumerate(rows) if None not in r}
+    if len(set(totals.values())) > 1:
+        return rows, None, ["per-class totals TP+FP+FN+TN disagree: "
+                            + ", ".join(f"{c}={v}" for c, v in totals.items())]
+    n_total = next(iter(totals.values()), None)
+    if n_total is not None:
+        for i, r in enumerate(rows):
+            if r.count(None) == 1:
+                j = r.index(None)
+                r[j] = n_total - sum(x for x in r if x is not None)
+                if r[j] < 0:
+                    return rows, n_total, [f"{classes[i]}: derived {OVR_FIELDS[j]} is negative"]
+    fp = [r[1] for r in rows]
+    fn = [r[2] for r in rows]
+    if None not in fp and None not in fn and sum(fp) != sum(fn):
+        return rows, n_total, [f"sum of FP ({sum(fp)}) differs from sum of FN ({sum(fn)})"]
+    return rows, n_total, []
+
+
+def _check_cell_bounds(rows: Sequence[Sequence[int | None]], n_total: int | None) -> None:
+    """Raise ValueError when some off-diagonal cell has neither an FN, FP nor N bound."""
+    k = len(rows)
+    if n_total is None and any(i != j and rows[i][2] is None and rows[j][1] is None
+                               for i in range(k) for j in range(k)):
+        raise ValueError("cell bounds unknown: give FN, FP or a complete table")
+
+
+class _ConfusionSearch:
+    """Depth-first enumeration of K x K matrices under the printed one-vs-rest counts.
+
+    Off-diagonal cells are filled row by row under the remaining row (FN), column (FP)
+    and total (N) budgets, then unknown diagonal (TP) cells; every complete candidate is
+    checked against every printed number.  ``run`` fills ``solutions`` (at most
+    ``max_solutions``) and ``count``, and sets ``stopped`` when ``count_limit`` is hit.
+    """
+
+    def __init__(self, rows: Sequence[Sequence[int | None]], n_total: int | None,
+                 max_solutions: int, count_limit: int) -> None:
+        k = len(rows)
+        tp = [r[0] for r in rows]
+        self.rows, self.n_total, self.k = rows, n_total, k
+        self.max_solutions, self.count_limit = max_solutions, count_limit
+        self.cells = [(i, j) for i in range(k) for j in range(k) if i != j]
+        self.diag_free = [i for i in range(k) if tp[i] is None]
+        self.cm = [[0] * k for _ in range(k)]
+        for i in range(k):
+            self.cm[i][i] = tp[i] or 0
+        self.row_left: list[int | None] = [r[2] for r in rows]
+        self.col_left: list[int | None] = [r[1] for r in rows]
+        self.budget = None if n_total is None else n_total - sum(t for t in tp if t is not None)
+        self.solutions: list[tuple[tuple[int, ...], ...]] = []
+        self.count = 0
+        self.stopped = False
+
+    def run(self) -> None:
+        """Enumerate every matching matrix (up to ``count_limit``)."""
+        self._fill(0)
+
+    def _valid(self) -> bool:
+        """True when the current matrix reproduces every printed number."""
+        cm, k = self.cm, self.k
+        n = sum(map(sum, cm))
+        if self.n_total is not None and n != self.n_total:
+            return False
+        for i in range(k):
+            got = (cm[i][i], sum(cm[r][i] for r in range(k)) - cm[i][i],
+                   sum(cm[i]) - cm[i][i])
+            got += (n - sum(got),)
+            if any(w is not None and w != g for w, g in zip(self.rows[i], got, strict=True)):
+                return False
+        return True
+
+    def _emit(self) -> None:
+        """Record the current matrix if valid; stop once ``count_limit`` is reached."""
+        if self._valid():
+            self.count += 1
+            if len(self.solutions) < self.max_solutions:
+                self.solutions.append(tuple(tuple(r) for r in self.cm))
+            if self.count >= self.count_limit:
+                self.stopped = True
+
+    def _fill_diag(self, d: int) -> None:
+        """Try every value of the ``d``-th unknown diagonal cell within the N budget."""
+        if self.stopped:
+            return
+        if d == len(self.diag_free):
+            self._emit()
+            return
+        i = self.diag_free[d]
+        if d == len(self.diag_free) - 1 and self.budget is not None:
+            choices = [self.budget] if self.budget >= 0 else []
+        else:
+            if self.budget is None:
+                raise ValueError("unknown TP needs N (a complete table)")
+            choices = range(self.budget + 1)
+        for x in choices:
+            self.cm[i][i] = x
+            self.budget -= x
+            self._fill_diag(d + 1)
+            self.budget += x
+        self.cm[i][i] = 0
+
+    def _take(self, i: int, j: int, x: int) -> None:
+        """Charge ``x`` (negative to refund) to row ``i``, column ``j`` and N budgets."""
+        for arr, idx in ((self.row_left, i), (self.col_left, j)):
+            if arr[idx] is not None:
+                arr[idx] -= x
+        if self.budget is not None:
+            self.budget -= x
+
+    def _cell_range(self, ci: int) -> range:
+        """Values cell ``ci`` may take; its row/column's last cell must use up the rest."""
+        i, j = self.cells[ci]
+        rest = self.cells[ci + 1:]
+        caps = [x for x in (self.row_left[i], self.col_left[j], self.budget) if x is not None]
+        hi = min(caps)
+        if hi < 0:
+            return range(0)
+        lo = 0
+        if all(c[0] != i for c in rest) and self.row_left[i] is not None:
+            lo = self.row_left[i]
+        if all(c[1] != j for c in rest) and self.col_left[j] is not None:
+            lo = max(lo, self.col_left[j])
+        return range(lo, hi + 1)
+
+    def _fill(self, ci: int) -> None:
+        """Try every value of off-diagonal cell ``ci``, then the cells after it."""
+        if self.stopped:
+            return
+        if ci == len(self.cells):
+            if (all(x in (None, 0) for x in self.row_left)
+                    and all(x in (None, 0) for x in self.col_left)):
+                self._fill_diag(0)
+            return
+        i, j = self.cells[ci]
+        for x in self._cell_range(ci):
+            self.cm[i][j] = x
+            self._take(i, j, x)
+            self._fill(ci + 1)
+            self._take(i, j, -x)
+            if self.stopped:
+                break
+        self.cm[i][j] = 0
+
+
 def confusion_from_ovr(tables: Mapping[str, Mapping[str, int | None] | Sequence[int | None]], *,
                        max_solutions: int = 1000,
                        count_limit: int = 1_000_000) -> ConfusionReconstruction:
@@ -807,141 +1039,17 @@ def confusion_from_ovr(tables: Mapping[str, Mapping[str, int | None] | Sequence[
     every candidate is finally checked against every printed number.
     """
     classes = tuple(tables)
-    k = len(classes)
-    rows: list[list[int | None]] = []
-    for c in classes:
-        t = tables[c]
-        vals = [t.get(f) for f in OVR_FIELDS] if isinstance(t, Mapping) else list(t)
-        if len(vals) != 4:
-            raise ValueError(f"class {c!r}: need TP, FP, FN, TN")
-        rows.append([None if x is None else int(x) for x in vals])
-    given = tuple(tuple(r) for r in rows)
-    issues: list[str] = []
-
-    def result(sols=(), count=0, complete=True, capped=False):
-        return ConfusionReconstruction(classes, given, tuple(sols), count, complete, capped,
-                                       tuple(issues))
-
-    if any(x is not None and x < 0 for r in rows for x in r):
-        issues.append("negative count")
-        return result()
-    totals = {classes[i]: sum(r) for i, r in enumerate(rows) if None not in r}
-    if len(set(totals.values())) > 1:
-        issues.append("per-class totals TP+FP+FN+TN disagree: "
-                      + ", ".join(f"{c}={v}" for c, v in totals.items()))
-        return result()
-    n_total = next(iter(totals.values()), None)
-    if n_total is not None:
-        for i, r in enumerate(rows):
-            if r.count(None) == 1:
-                j = r.index(None)
-                r[j] = n_total - sum(x for x in r if x is not None)
-                if r[j] < 0:
-                    issues.append(f"{classes[i]}: derived {OVR_FIELDS[j]} is negative")
-                    return result()
-    tp = [r[0] for r in rows]
-    fp = [r[1] for r in rows]
-    fn = [r[2] for r in rows]
-    if None not in fp and None not in fn and sum(fp) != sum(fn):
-        issues.append(f"sum of FP ({sum(fp)}) differs from sum of FN ({sum(fn)})")
-        return result()
-    bound = n_total
-    for i in range(k):
-        for j in range(k):
-            if i != j and fn[i] is None and fp[j] is None and bound is None:
-                raise ValueError("cell bounds unknown: give FN, FP or a complete table")
-
-    cells = [(i, j) for i in range(k) for j in range(k) if i != j]
-    diag_free = [i for i in range(k) if tp[i] is None]
-    cm = [[0] * k for _ in range(k)]
-    for i in range(k):
-        cm[i][i] = tp[i] or 0
-    row_left = [fn[i] for i in range(k)]
-    col_left = [fp[j] for j in range(k)]
-    budget = [None if n_total is None else n_total - sum(t for t in tp if t is not None)]
-    sols: list[tuple[tuple[int, ...], ...]] = []
-    count = [0]
-    stop = [False]
-
-    def valid() -> bool:
-        n = sum(map(sum, cm))
-        if n_total is not None and n != n_total:
-            return False
-        for i in range(k):
-            got = (cm[i][i], sum(cm[r][i] for r in range(k)) - cm[i][i],
-                   sum(cm[i]) - cm[i][i])
-            got += (n - sum(got),)
-            if any(w is not None and w != g for w, g in zip(rows[i], got, strict=True)):
-                return False
-        return True
-
-    def emit() -> None:
-        if valid():
-            count[0] += 1
-            if len(sols) < max_solutions:
-                sols.append(tuple(tuple(r) for r in cm))
-            if count[0] >= count_limit:
-                stop[0] = True
-
-    def fill_diag(d: int) -> None:
-        if stop[0]:
-            return
-        if d == len(diag_free):
-            emit()
-            return
-        i = diag_free[d]
-        if d == len(diag_free) - 1 and budget[0] is not None:
-            choices = [budget[0]] if budget[0] >= 0 else []
-        else:
-            if budget[0] is None:
-                raise ValueError("unknown TP needs N (a complete table)")
-            choices = range(budget[0] + 1)
-        for x in choices:
-            cm[i][i] = x
-            budget[0] -= x
-            fill_diag(d + 1)
-            budget[0] += x
-        cm[i][i] = 0
-
-    def fill(ci: int) -> None:
-        if stop[0]:
-            return
-        if ci == len(cells):
-            if all(x in (None, 0) for x in row_left) and all(x in (None, 0) for x in col_left):
-                fill_diag(0)
-            return
-        i, j = cells[ci]
-        last_in_row = all(c[0] != i for c in cells[ci + 1:])
-        last_in_col = all(c[1] != j for c in cells[ci + 1:])
-        caps = [x for x in (row_left[i], col_left[j], budget[0]) if x is not None]
-        hi = min(caps)
-        if hi < 0:
-            return
-        lo = 0
-        if last_in_row and row_left[i] is not None:
-            lo = row_left[i]
-        if last_in_col and col_left[j] is not None:
-            lo = max(lo, col_left[j])
-        for x in range(lo, hi + 1):
-            cm[i][j] = x
-            for arr, idx in ((row_left, i), (col_left, j)):
-                if arr[idx] is not None:
-                    arr[idx] -= x
-            if budget[0] is not None:
-                budget[0] -= x
-            fill(ci + 1)
-            for arr, idx in ((row_left, i), (col_left, j)):
-                if arr[idx] is not None:
-                    arr[idx] += x
-            if budget[0] is not None:
-                budget[0] += x
-            if stop[0]:
-                break
-        cm[i][j] = 0
-
-    fill(0)
-    complete = not stop[0]
-    return result(sols, count[0] if complete else None, complete, count[0] > len(sols))
+    given = tuple(tuple(r) for r in _ovr_rows(tables))
+    rows, n_total, issues = _complete_ovr_rows(classes, given)
+    if issues:
+        return ConfusionReconstruction(classes, given, (), 0, True, False, tuple(issues))
+    _check_cell_bounds(rows, n_total)
+    search = _ConfusionSearch(rows, n_total, max_solutions, count_limit)
+    search.run()
+    complete = not search.stopped
+    return ConfusionReconstruction(classes, given, tuple(search.solutions),
+                                   search.count if complete else None, complete,
+                                   search.count > len(search.solutions), ())
 
 
 @dataclass(frozen=True)
