@@ -102,6 +102,7 @@ def write_run(run_dir: Path, result: RunResult, study: Study, preds: Predictions
     # intervals from the probabilities as predictions.csv holds them, so `lungxray check` recomputes them exactly
     score(result, study, preds.y_true, preds.y_pred, R.read_probabilities(run_dir / R.PREDICTIONS, classes))
     save_model(fitted.model, run_dir / R.MODEL)
+    draw_gradcam(fitted, preds, classes, run_dir / R.GRADCAM)
     result.provenance.duration_s = round(time.time() - started, 1)
     R.atomic_write_text(run_dir / R.RESULTS, result.to_json())
     write_report(result, run_dir / R.REPORT)
@@ -115,3 +116,27 @@ def save_model(model, path: Path) -> None:
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def draw_gradcam(fitted: Fitted, preds: Predictions, classes: list[str], path: Path, limit: int = 64) -> None:
+    """gradcam.png: Grad-CAM on a few correctly and wrongly classified test images (among the first ``limit``),
+    for models with a convolutional feature map; the report embeds it."""
+    import logging
+
+    import numpy as np
+
+    from lungxray.report.gradcam import gradcam_figure
+
+    images, n = [], 0
+    for x, _ in fitted.images.dataset("test"):
+        images.append(np.asarray(x))
+        n += len(images[-1])
+        if n >= limit:
+            break
+    if not images:
+        return
+    x = np.concatenate(images)[:min(limit, len(preds.y_pred))]
+    try:
+        gradcam_figure(fitted.model, x, preds.y_true[:len(x)], preds.y_pred[:len(x)], classes, path)
+    except ValueError as exc:  # no convolutional feature map (an LSTM over pixel rows), or nothing to draw
+        logging.getLogger("lungxray").info("no Grad-CAM figure: %s", exc)

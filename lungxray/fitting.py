@@ -43,6 +43,7 @@ class Fitted:
     precision: str
     feature_cache: bool
     weights_files: list[dict[str, Any]] = field(default_factory=list)
+    images: Any = None  # the ImagePipeline (the images ``model`` takes, also behind a feature cache)
 
 
 def pipeline(data: DataSource, prep: PreparedData, cfg: RunConfig, seed: int) -> Any:
@@ -96,7 +97,7 @@ def fit_model(data: DataSource, prep: PreparedData, cfg: RunConfig, opts: FitOpt
                   cfg.train.epochs, class_weight=_class_weight(inputs, cfg), verbose=opts.verbose,
                   extra_callbacks=_callbacks(inputs, cfg, opts, run_dir))
     return Fitted(model, trained, inputs, history, best_epoch(history, cfg.train.select_best), op_det, policy,
-                  inputs is not pipe, weights_files)
+                  inputs is not pipe, weights_files, pipe)
 
 
 def _feature_cache(data: DataSource, pipe: Any, model: Any, cfg: RunConfig, seed: int) -> tuple[Any, Any]:

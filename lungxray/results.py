@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 RESULTS, PREDICTIONS, REPORT, MANIFEST = "results.json", "predictions.csv", "report.pdf", "manifest.csv"
 MODEL = "model.keras"  # the trained model (not committed: tens of MB)
+GRADCAM = "gradcam.png"  # Grad-CAM on a few test images, for models with a convolutional feature map
 RUN_FILES = (RESULTS, PREDICTIONS, REPORT, MANIFEST, MODEL, "history.csv", "best.weights.h5", "backup",
              "callback_state.json", "tensorboard", "gradcam.png")
 

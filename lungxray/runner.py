@@ -224,7 +224,10 @@ def run_set(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOpt
                               replace(opts, seed=opts.seed + k, split_seed=opts.seed + k if opts.resplit else opts.seed),
                               data, weights, out / f"seed-{opts.seed + k}")
                for k in range(opts.runs)]
+    from lungxray.report.aggregate import write_aggregate_report
+
     log.info("wrote %s", write_aggregate(out, members))
+    log.info("wrote %s", write_aggregate_report(out))
     return members
 
 
