@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from lungxray.registry import Registry
 from lungxray.study import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -29,12 +31,17 @@ def set_determinism(seed: int) -> bool:
         return False
 
 
-def lr_schedule(name: str):
-    if name == "constant":
-        return None
-    if name == "exp-0.1":
-        return lambda epoch, lr: lr if epoch == 0 else float(lr * math.exp(-0.1))
-    raise ValueError(f"unknown lr_schedule {name!r}")
+# TrainConfig.lr_schedule -> the LearningRateScheduler function (None: a constant rate, no scheduler)
+SCHEDULES: Registry[Callable[[int, float], float] | None] = Registry("learning-rate schedule")
+SCHEDULES.add("constant", None)
+SCHEDULES.add("exp-0.1", lambda epoch, lr: lr if epoch == 0 else float(lr * math.exp(-0.1)))  # x e^-0.1 per epoch
+
+
+def lr_schedule(name: str) -> Callable[[int, float], float] | None:
+    try:
+        return SCHEDULES[name]
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
 
 
 def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
