@@ -10,6 +10,7 @@ import pytest
 
 from lungxray.report import figures as F
 from lungxray.report.layout import build_pdf, story_text, wrap_command
+from lungxray.result_types import Departure
 from lungxray.results import load_results
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
@@ -42,9 +43,10 @@ def test_run_report_bytes_are_reproducible(binary):
 def test_aggregate_report_bytes_are_reproducible_and_written(tmp_path):
     import shutil
 
-    from lungxray.report.aggregate import load_aggregate, render_aggregate, write_aggregate_report
+    from lungxray.report.aggregate import render_aggregate, write_aggregate_report
+    from lungxray.result_types import AggregateResult
 
-    agg = load_aggregate(SEEDS)
+    agg = AggregateResult.load(SEEDS)
     assert render_aggregate(agg) == render_aggregate(agg)
     shutil.copy(SEEDS / "aggregate.json", tmp_path / "aggregate.json")
     assert write_aggregate_report(tmp_path).read_bytes().startswith(b"%PDF")
@@ -64,15 +66,15 @@ def test_run_report_says_each_thing_once_with_its_citation(four):
     from lungxray.study import get_study
 
     res = copy.deepcopy(four)
-    res["study_notes"] = [*res["study_notes"], res["study_notes"][0]]  # a note recorded twice
+    res.study_notes = [*res.study_notes, res.study_notes[0]]  # a note recorded twice
     text = story_text(run_story(res, FOUR))
     assert get_study("syakuroh2025").citation in text
-    assert text.count(res["study_notes"][0]) == 1
+    assert text.count(res.study_notes[0]) == 1
     assert "see page" not in text and "[...]" not in text
-    for row in res["comparison"]:
-        assert row["label"] in text  # names whole
+    for row in res.comparison:
+        assert row.label in text  # names whole
     assert "The paper printed no confusion matrix for this experiment" in text and "published above" not in text
-    assert "0-based" not in text and f"evaluated epoch {res['best_epoch'] + 1} (1 = first" in text
+    assert "0-based" not in text and f"evaluated epoch {res.best_epoch + 1} (1 = first" in text
 
 
 def test_roc_section_from_predictions(binary, four):
@@ -82,12 +84,12 @@ def test_roc_section_from_predictions(binary, four):
     from lungxray.results import read_predictions, read_probabilities
 
     text = story_text(roc_section(binary, BINARY))
-    classes = binary["evaluation"]["classes"]
+    classes = binary.evaluation.classes
     y, _ = read_predictions(BINARY / "predictions.csv", classes)
     p = read_probabilities(BINARY / "predictions.csv", classes)
     assert f"COVID {roc_auc_score(y == 1, p[:, 1]):.3f}" in text and "Normal" not in text.split("AUC")[1]
     text4 = story_text(roc_section(four, FOUR))
-    assert all(c in text4 for c in four["evaluation"]["classes"])
+    assert all(c in text4 for c in four.evaluation.classes)
     assert roc_section(four, None) == []
 
 
@@ -135,10 +137,10 @@ def test_curves_integer_epochs_legend_clear_and_no_hidden_line():
 
 
 def test_forest_has_one_row_per_published_number(binary):
-    rows = F.forest_rows(binary["comparison"])
+    rows = F.forest_rows(binary.comparison)
     fig = F.forest(rows)
     ax = fig.axes[0]
-    assert len(ax.get_yticks()) == len(binary["comparison"])
+    assert len(ax.get_yticks()) == len(binary.comparison)
     assert rows[0].pub_lo < rows[0].published < rows[0].pub_hi and rows[0].lo < rows[0].value < rows[0].hi
     assert fig.legends and not fig.legends[0].get_window_extent(_boxes(fig)).overlaps(ax.get_window_extent())
 
@@ -152,6 +154,9 @@ def test_suite_collects_a_runs_set_as_one_entry_and_its_cover_fits_one_page():
     first_name, first = next(iter(sets.items()))
     assert first_name == "uly2023/lstm-10-seeds"  # the faithful set leads
     assert len(first) == 1 and first[0].aggregate is not None and len(first[0].members) == 10
+    assert first[0].aggregate.n_runs == 10 and first[0].result is None
+    single = next(e for e in sets["uly2023/offline"] if e.experiment == "lstm")
+    assert single.folder == "uly2023/offline/lstm" and single.result.evaluation.n == 100  # its run folder beside it
     studies = load_studies()
     story = cover(studies, collected)
     text = story_text(story)
@@ -166,8 +171,8 @@ def test_summary_and_suite_say_no_page_numbers(binary):
     from lungxray.report.summary import summary_story
 
     other = copy.deepcopy(binary)
-    other["experiment"] = "other"
-    other["published"]["confusion_matrix"] = None
+    other.experiment = "other"
+    other.published.confusion_matrix = None
     text = story_text(summary_story([binary, other]))
     assert "published above" not in text and "see page" not in text
     assert "other: the paper printed no confusion matrix" in text
@@ -178,10 +183,14 @@ def test_terminal_summary(binary):
 
     text = terminal_summary(binary, "runs/x/report.pdf")
     assert text.endswith("report: runs/x/report.pdf")
-    for row in binary["comparison"]:
-        line = next(ln for ln in text.splitlines() if ln.strip().startswith(row["label"] + " "))
-        assert row["verdict"] in line and f"{row['published']:g}" in line
+    for row in binary.comparison:
+        line = next(ln for ln in text.splitlines() if ln.strip().startswith(row.label + " "))
+        assert row.verdict in line and f"{row.published:g}" in line
     assert "[0.802, 0.930]" in text  # accuracy's interval
+    bad = copy.deepcopy(binary)
+    bad.faithful = False
+    bad.departures = [*bad.departures, Departure("data", "critical", "a subset of the data")]
+    assert "NOT faithful: a subset of the data" in terminal_summary(bad, "x")
 
 
 def test_class_labels_break_only_between_parts_and_keep_every_character():

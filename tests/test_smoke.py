@@ -8,7 +8,7 @@ import pytest
 
 from lungxray import results as R
 from lungxray.check import check_run
-from lungxray.report.pdf import as_dict, render
+from lungxray.report.pdf import render
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ def test_two_smoke_runs_with_one_seed_are_identical(smoke_runs):
 
 
 def test_report_bytes_are_reproducible(smoke_runs):
-    res = as_dict(R.load_results(smoke_runs[0]))
+    res = R.load_results(smoke_runs[0])
     assert render(res) == render(res)
 
 

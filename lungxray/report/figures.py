@@ -17,10 +17,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.image import AxesImage  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from lungxray.report.layout import verdict_colour, verdict_short  # noqa: E402
+from lungxray.result_types import AggregateRow, ComparisonRow  # noqa: E402
 
 RC = {"font.size": 8, "font.family": "DejaVu Sans", "axes.titlesize": 9, "axes.labelsize": 8,
       "xtick.labelsize": 7, "ytick.labelsize": 7, "legend.fontsize": 7, "svg.hashsalt": "lungxray"}
@@ -50,16 +52,18 @@ class ForestRow:
     points: tuple[float, ...] = field(default_factory=tuple)  # per-seed values
 
 
-def forest_rows(comparison: Sequence[Mapping], points: Mapping[str, Sequence[float]] | None = None) -> list[ForestRow]:
+def forest_rows(comparison: Sequence[ComparisonRow | AggregateRow],
+                points: Mapping[str, Sequence[float]] | None = None) -> list[ForestRow]:
     """ForestRows from a run's ``comparison`` rows or an aggregate's (``mean`` instead of ``reproduced``)."""
     out = []
     for row in comparison:
-        iv = row["interval"]
-        value = row["mean"] if "mean" in row else row["reproduced"]
-        label = f"{row['label']} ({row['source']})" + (" [log]" if row["informational"] else "")
-        out.append(ForestRow(label, row["published"], row["published_interval"][0], row["published_interval"][1],
-                             value, iv["lo"] if iv else None, iv["hi"] if iv else None, row["tolerance"],
-                             row["verdict"], row["informational"], tuple((points or {}).get(row["key"], ()))))
+        iv = row.interval
+        value = row.mean if isinstance(row, AggregateRow) else row.reproduced
+        label = f"{row.label} ({row.source})" + (" [log]" if row.informational else "")
+        pub_lo, pub_hi = row.published_interval
+        out.append(ForestRow(label, row.published, pub_lo, pub_hi, value, iv.lo if iv else None,
+                             iv.hi if iv else None, row.tolerance, row.verdict, row.informational,
+                             tuple((points or {}).get(row.key, ()))))
     return out
 
 
@@ -123,7 +127,8 @@ def class_label(name: str, width: int = 14) -> str:
     return "\n".join([*lines, cur.rstrip()])
 
 
-def _heatmap(ax: plt.Axes, counts: np.ndarray, classes: Sequence[str], title: str, cmap: str = "Blues"):
+def _heatmap(ax: plt.Axes, counts: np.ndarray, classes: Sequence[str], title: str,
+             cmap: str = "Blues") -> AxesImage:
     rates = counts / counts.sum(axis=1, keepdims=True).clip(1)
     im = ax.imshow(rates, vmin=0, vmax=1, cmap=cmap, aspect="equal")
     for (i, j), cnt in np.ndenumerate(counts):

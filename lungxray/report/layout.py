@@ -21,7 +21,7 @@ text match and every character (±, ≥, Greek) prints. A run's gradcam.png is e
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -222,8 +222,8 @@ def gap(h: float = 4) -> Spacer:
     return Spacer(1, h)
 
 
-def _footer(label: str):
-    def draw(canvas, doc) -> None:
+def _footer(label: str) -> Callable[[Any, Any], None]:
+    def draw(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont("DejaVu", 6.5)
         canvas.setFillColor(colors.HexColor("#666666"))

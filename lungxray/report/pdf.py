@@ -32,6 +32,7 @@ from lungxray.report.layout import (
     table,
     verdict_colour,
 )
+from lungxray.result_types import ComparisonRow, Departure, RunResult
 from lungxray.results import PREDICTIONS, atomic_write_bytes
 
 GRADCAM = "gradcam.png"
@@ -45,25 +46,25 @@ def citation(study_id: str) -> str:
     return study.citation if study is not None else ""
 
 
-def departure_banners(departures: list[dict]) -> list[tuple[str, str]]:
+def departure_banners(departures: list[Departure]) -> list[tuple[str, str]]:
     """(text, colour): not faithful (a departure that is not minor), or faithful with its stated departures."""
-    serious = [d for d in departures if d["severity"] != "minor"]
+    serious = [d for d in departures if d.severity != "minor"]
     if serious:
         return [("NOT A FAITHFUL REPRODUCTION: these numbers can neither confirm nor refute the paper. "
-                 + " ".join(f"[{d['severity']} {d['kind']}] {d['text']}." for d in serious), WARN)]
+                 + " ".join(f"[{d.severity} {d.kind}] {d.text}." for d in serious), WARN)]
     if departures:
         return [("FAITHFUL WITH STATED DEPARTURES (all minor), so the verdicts are real: "
-                 + " ".join(f"[{d['kind']}] {d['text']}." for d in departures), STATED)]
+                 + " ".join(f"[{d.kind}] {d.text}." for d in departures), STATED)]
     return []
 
 
-def banners(res: dict) -> list[tuple[str, str]]:
+def banners(res: RunResult) -> list[tuple[str, str]]:
     """(text, colour) of the warnings at the top of a run's report: degenerate model, departures."""
     out = []
-    if res["degenerate"]:
-        text = res["degenerate"]["banner"]
+    if res.degenerate is not None:
+        text = res.degenerate.banner
         out.append((text[:1].upper() + text[1:] + ".", WARN))
-    return out + departure_banners(res["departures"])
+    return out + departure_banners(res.departures)
 
 
 def head(title: str, study_id: str, level: str = "title") -> list[Flowable]:
@@ -75,28 +76,28 @@ def head(title: str, study_id: str, level: str = "title") -> list[Flowable]:
     return out
 
 
-def comparison_section(res: dict) -> list[Flowable]:
-    rows = res["comparison"]
+def comparison_section(res: RunResult) -> list[Flowable]:
+    rows = res.comparison
     out: list[Flowable] = [para("Published vs reproduced (test set)", "h1")]
     if not rows:
         return out + [para("This experiment has no published metrics.")]
     out = [KeepTogether([*out, figure(F.forest(F.forest_rows(rows)))])]
     cells = [["metric (source)", "published [rounding]", "reproduced [95% interval]", "± tol.", "verdict"]]
     for r in rows:
-        iv = r["interval"]
-        verdict = coloured(r["verdict"], verdict_colour(r["verdict"]))
-        detail = f"<br/>{esc(r['detail'])}" if r["detail"] else ""
-        cells.append([f"{r['label']} ({r['source']})" + (" [training log, not held]" if r["informational"] else ""),
-                      f"{fmt(r['published'])} {interval_text(*r['published_interval'])}",
-                      f"{fmt(r['reproduced'])} " + (interval_text(iv["lo"], iv["hi"]) if iv else "(no interval)"),
-                      f"±{r['tolerance']:g}", para(verdict + detail, "tiny", markup=True)])
+        iv = r.interval
+        verdict = coloured(r.verdict, verdict_colour(r.verdict))
+        detail = f"<br/>{esc(r.detail)}" if r.detail else ""
+        cells.append([f"{r.label} ({r.source})" + (" [training log, not held]" if r.informational else ""),
+                      f"{fmt(r.published)} {interval_text(*r.published_interval)}",
+                      f"{fmt(r.reproduced)} " + (interval_text(iv.lo, iv.hi) if iv else "(no interval)"),
+                      f"±{r.tolerance:g}", para(verdict + detail, "tiny", markup=True)])
     out += [gap(), table(cells, [0.27, 0.17, 0.2, 0.08, 0.28]), gap()]
     return out + definitions(rows)
 
 
-def definitions(rows: list[dict]) -> list[Flowable]:
+def definitions(rows: list[ComparisonRow]) -> list[Flowable]:
     """How each compared number is defined and how a verdict is reached, each said once."""
-    defs = dict.fromkeys(f"{r['label']}: {r['definition']}" for r in rows if "[" not in r["key"])
+    defs = dict.fromkeys(f"{r.label}: {r.definition}" for r in rows if "[" not in r.key)
     lines = [*defs, "Per-class rows: one-vs-rest precision, recall, F1 and accuracy of that class.",
              "Reproduced interval: Wilson's for proportions, a seeded bootstrap over the test images otherwise; "
              "published interval: the printed value ± half a unit of its last digit.",
@@ -106,27 +107,26 @@ def definitions(rows: list[dict]) -> list[Flowable]:
              "the run departs from the paper (the banner at the top of this run says how); training log: a logged "
              "value of the evaluated epoch, shown for information and never held (lungxray/verdict.py)."]
     for r in rows:
-        if r.get("readings"):
-            vals = ", ".join(f"{k}{' (compared)' if k == r['compared_with'] else ''} {fmt(v)}"
-                             for k, v in r["readings"].items())
-            lines.append(f"{r['label']} readings: {vals}")
+        if r.readings:
+            vals = ", ".join(f"{k}{' (compared)' if k == r.compared_with else ''} {fmt(v)}"
+                             for k, v in r.readings.items())
+            lines.append(f"{r.label} readings: {vals}")
     return [para(line, "small") for line in lines]
 
 
-def confusion_section(res: dict) -> list[Flowable]:
-    ev = res["evaluation"]
-    classes = ev["classes"]
-    rep = np.array(ev["confusion_matrix"])
-    pub = res["published"]["confusion_matrix"]
+def confusion_section(res: RunResult) -> list[Flowable]:
+    ev = res.evaluation
+    classes = ev.classes
+    rep = np.array(ev.confusion_matrix)
     title = para("Confusion matrices", "h1")
-    if pub is None:
-        fig = figure(F.confusion(None, rep, classes, rep_title=f"reproduced ({ev['n']} test images)"), 0.7)
+    if res.published.confusion_matrix is None:
+        fig = figure(F.confusion(None, rep, classes, rep_title=f"reproduced ({ev.n} test images)"), 0.7)
         return [KeepTogether([title, fig, para("The paper printed no confusion matrix for this experiment: the "
                                                "reproduced one alone.")])]
-    pub = np.array(pub)
+    pub = np.array(res.published.confusion_matrix)
     out: list[Flowable] = [KeepTogether([title, figure(F.confusion(
-        pub, rep, classes, f"published ({res['published']['confusion_source']})",
-        f"reproduced ({ev['n']} test images)"))])]
+        pub, rep, classes, f"published ({res.published.confusion_source})",
+        f"reproduced ({ev.n} test images)"))])]
     out.append(para(f"Cells: count and share of the true class. Published test set: {int(pub.sum())} images; "
                     f"reproduced: {int(rep.sum())}. Compare the shares when the totals differ."))
     if pub.shape == rep.shape and pub.sum() and rep.sum():
@@ -134,19 +134,19 @@ def confusion_section(res: dict) -> list[Flowable]:
     return out
 
 
-def roc_section(res: dict, run_dir: Path | None) -> list[Flowable]:
+def roc_section(res: RunResult, run_dir: Path | None) -> list[Flowable]:
     """ROC curves and AUC from the run folder's predictions.csv (none without it)."""
     from lungxray.results import read_predictions, read_probabilities
 
     if run_dir is None or not (Path(run_dir) / PREDICTIONS).is_file():
         return []
-    classes = res["evaluation"]["classes"]
+    classes = res.evaluation.classes
     y_true, _ = read_predictions(Path(run_dir) / PREDICTIONS, classes)
     proba = read_probabilities(Path(run_dir) / PREDICTIONS, classes)
     if len(y_true) == 0:
         return []
-    fig, aucs = F.roc(y_true, proba, classes, res["config"]["binary_positive"])
-    what = "the positive class" if res["config"]["binary_positive"] else "each class against the rest"
+    fig, aucs = F.roc(y_true, proba, classes, res.config.binary_positive)
+    what = "the positive class" if res.config.binary_positive else "each class against the rest"
     text = (f"From predictions.csv: {what}; AUC " + ", ".join(f"{c} {a:.3f}" for c, a in aucs.items())
             + ". The paper publishes no ROC curve unless its comparison rows above list an AUC.")
     return [KeepTogether([para("ROC curves", "h1"), figure(fig, 0.62), para(text)])]
@@ -160,114 +160,107 @@ def gradcam_section(run_dir: Path | None) -> list[Flowable]:
                  "(lungxray/report/gradcam.py), on test images classified correctly and wrongly.")]
 
 
-def extra_section(res: dict) -> list[Flowable]:
-    extra = res["extra_evaluations"] or {}
+def extra_section(res: RunResult) -> list[Flowable]:
     out: list[Flowable] = []
-    main_m = res["evaluation"]["metrics"]
-    for name, ev in extra.items():
-        m = ev["metrics"]
+    main_m = res.evaluation.metrics
+    for name, ev in res.extra_evaluations.items():
+        m = ev.metrics
         rows = [["metric", name, "full test set"]]
         rows += [[k, fmt(m[k]), fmt(main_m.get(k))] for k in
                  ("accuracy", "batch_mean_accuracy", "macro_precision", "macro_recall", "macro_f1") if k in m]
-        per = ", ".join(f"{c} {n}" for c, n in (ev.get("n_per_class") or {}).items())
-        out += [CondPageBreak(200), para(f"Additional evaluation: {name}", "h1"), para(ev["description"]),
-                para(f"{ev['n']} of {res['evaluation']['n']} test images ({len(ev['excluded'])} excluded)"
+        per = ", ".join(f"{c} {n}" for c, n in ev.n_per_class.items())
+        out += [CondPageBreak(200), para(f"Additional evaluation: {name}", "h1"), para(ev.description),
+                para(f"{ev.n} of {res.evaluation.n} test images ({len(ev.excluded)} excluded)"
                      + (f"; per class: {per}" if per else "") + "."),
                 table(rows, [0.3, 0.2, 0.2]), gap(),
-                figure(F.confusion(None, np.array(ev["confusion_matrix"]), ev["classes"], rep_title=name), 0.6)]
+                figure(F.confusion(None, np.array(ev.confusion_matrix), ev.classes, rep_title=name), 0.6)]
     return out
 
 
-def evaluated_epoch(res: dict) -> int:
+def evaluated_epoch(res: RunResult) -> int:
     """The evaluated epoch, 1-based (results.json keeps Keras' 0-based index; None: the last epoch)."""
-    best = res["best_epoch"]
-    return res["provenance"]["epochs_run"] if best is None else best + 1
+    best = res.best_epoch
+    return res.provenance.epochs_run if best is None else best + 1
 
 
-def curves_section(res: dict) -> list[Flowable]:
-    h, ph = res["history"], res["published"]["history"]
+def curves_section(res: RunResult) -> list[Flowable]:
+    h, ph = res.history, res.published.history
     if not h and not ph:
         return []
     out: list[Flowable] = [KeepTogether([para("Training curves", "h1"),
                                          figure(F.curves(h, ph, evaluated_epoch(res) if h else None))])]
     if ph:
-        out.append(para(f"Markers: the paper's per-epoch values ({res['published']['history_source']}); "
+        out.append(para(f"Markers: the paper's per-epoch values ({res.published.history_source}); "
                         "lines: this run."))
     return out
 
 
-def provenance_rows(res: dict) -> list[list[Any]]:
-    p = res["provenance"]
-    d = p["device"]
-    counts = "; ".join(f"{s}: " + ", ".join(f"{c} {n}" for c, n in per.items()) for s, per in p["counts"].items())
-    skipped = p["skipped_files"]
-    select = res["config"]["train"]["select_best"]
+def provenance_rows(res: RunResult) -> list[list[Any]]:
+    p = res.provenance
+    d = p.device
+    counts = "; ".join(f"{s}: " + ", ".join(f"{c} {n}" for c, n in per.items()) for s, per in p.counts.items())
+    skipped = p.skipped_files
+    select = res.config.train.select_best
     return [
-        ["study / experiment", f"{res['study']} / {res['experiment']}"],
-        ["faithful", ("yes" if not res["departures"] else "yes, with minor departures (the banner above)")
-         if res["faithful"] else "no: " + "; ".join(res["unfaithful_reasons"])],
-        ["weights", p["weights_description"]],
-        ["seed / split seed", f"{p['seed']} / {p.get('split_seed')}"],
-        ["dataset", f"{p['dataset']} at {p['data_root']}"],
-        ["data subset", p.get("data_subset", "")],
-        ["split (manifest)", f"sha256 {p['manifest_sha256']}; {counts}"],
-        ["skipped files", f"{len(skipped)}" + "".join(f"; {s['file']} ({s['reason']})" for s in skipped)],
-        ["epochs", f"{p['epochs_run']} run of {p['epochs_requested']} requested; evaluated epoch "
-                   f"{evaluated_epoch(res)} (1 = first; " + (f"best {select})" if select and res["best_epoch"]
+        ["study / experiment", f"{res.study} / {res.experiment}"],
+        ["faithful", ("yes" if not res.departures else "yes, with minor departures (the banner above)")
+         if res.faithful else "no: " + "; ".join(res.unfaithful_reasons)],
+        ["weights", p.weights_description],
+        ["seed / split seed", f"{p.seed} / {p.split_seed}"],
+        ["dataset", f"{p.dataset} at {p.data_root}"],
+        ["data subset", p.data_subset],
+        ["split (manifest)", f"sha256 {p.manifest_sha256}; {counts}"],
+        ["skipped files", f"{len(skipped)}" + "".join(f"; {s.file} ({s.reason})" for s in skipped)],
+        ["epochs", f"{p.epochs_run} run of {p.epochs_requested} requested; evaluated epoch "
+                   f"{evaluated_epoch(res)} (1 = first; " + (f"best {select})" if select and res.best_epoch
                                                               is not None else "the last)")],
         ["op determinism / precision / XLA / strategy",
-         f"{'on' if p.get('op_determinism') else 'off'} / {p.get('mixed_precision', 'float32')} / "
-         f"{'on' if p.get('jit_compile') else 'off'} / {p.get('strategy', 'none')}"],
+         f"{'on' if p.op_determinism else 'off'} / {p.mixed_precision} / "
+         f"{'on' if p.jit_compile else 'off'} / {p.strategy}"],
         ["device", f"{d.get('kind')} {', '.join(d.get('gpus', []))} {d.get('platform', '')}, "
                    f"{d.get('cpu_count')} CPUs" + ("; GPU results repeat bit for bit only on the same hardware"
                                                    if d.get("gpus") else "")],
-        ["versions", ", ".join(f"{k} {v}" for k, v in p["versions"].items())],
-        ["command (copyable as wrapped)", command_block(p.get("command", ""), 92)],
-        ["duration", f"{p.get('duration_s')} s"],
+        ["versions", ", ".join(f"{k} {v}" for k, v in p.versions.items())],
+        ["command (copyable as wrapped)", command_block(p.command, 92)],
+        ["duration", f"{p.duration_s} s"],
     ]
 
 
-def provenance_section(res: dict, notes: bool = True) -> list[Flowable]:
+def provenance_section(res: RunResult, notes: bool = True) -> list[Flowable]:
     out: list[Flowable] = [CondPageBreak(200), para("Provenance", "h1"),
                            table([["", ""], *provenance_rows(res)], [0.22, 0.78], header=False)]
-    if res["variants"]:
+    if res.variants:
         rows = [["variant", "choice", "meaning; what the paper leaves open"]]
-        for v in res["variants"]:
-            tag = "" if v["choice"] == v["default"] else f" (not the default {v['default']})"
-            rows.append([v["name"], v["choice"] + tag, f"{v['meaning']}. Open question: {v['question']}"])
+        for v in res.variants:
+            tag = "" if v.choice == v.default else f" (not the default {v.default})"
+            rows.append([v.name, v.choice + tag, f"{v.meaning}. Open question: {v.question}"])
         out += [CondPageBreak(120), para("Variants (details the paper leaves open)", "h2"),
                 table(rows, [0.14, 0.18, 0.68])]
-    if notes and res["study_notes"]:
-        out += [para("Study notes", "h2"), *[para(f"• {n}", "small") for n in dict.fromkeys(res["study_notes"])]]
+    if notes and res.study_notes:
+        out += [para("Study notes", "h2"), *[para(f"• {n}", "small") for n in dict.fromkeys(res.study_notes)]]
     return out
 
 
-def run_story(res: dict, run_dir: Path | None, level: str = "title", notes: bool = True) -> list[Flowable]:
+def run_story(res: RunResult, run_dir: Path | None, level: str = "title", notes: bool = True) -> list[Flowable]:
     """Every section of one run's report, in reading order (``notes``: the study's notes, which the suite
     prints once per study instead)."""
-    story = head(res["title"], res["study"], level)
+    story = head(res.title, res.study, level)
     story += [banner(text, colour) for text, colour in banners(res)]
-    p = res["provenance"]
-    story.append(para(f"Run: seed {p['seed']}, weights {p['weights']}, {res['evaluation']['n']} test images, "
-                      f"dataset {p['dataset']}" + (", generated images (smoke run)" if res["smoke"] else "") + "."))
+    p = res.provenance
+    story.append(para(f"Run: seed {p.seed}, weights {p.weights}, {res.evaluation.n} test images, "
+                      f"dataset {p.dataset}" + (", generated images (smoke run)" if res.smoke else "") + "."))
     story += comparison_section(res)
     story += confusion_section(res) + roc_section(res, run_dir) + gradcam_section(run_dir)
     story += extra_section(res) + curves_section(res) + provenance_section(res, notes)
     return story
 
 
-def as_dict(res) -> dict:
-    """A RunResult as the dict these pages read (until they read its attributes)."""
-    return res if isinstance(res, dict) else {**res.to_dict(), "unfaithful_reasons": res.unfaithful_reasons}
-
-
-def render(res, run_dir: Path | None = None) -> bytes:
+def render(res: RunResult, run_dir: Path | None = None) -> bytes:
     """The PDF bytes of one run's report; ``run_dir`` supplies predictions.csv and gradcam.png."""
-    res = as_dict(res)
-    return build_pdf(run_story(res, run_dir), f"{res['study']} / {res['experiment']}", res["title"])
+    return build_pdf(run_story(res, run_dir), f"{res.study} / {res.experiment}", res.title)
 
 
-def write_report(res, path: Path, run_dir: Path | None = None) -> Path:
+def write_report(res: RunResult, path: Path, run_dir: Path | None = None) -> Path:
     """Write report.pdf; the run folder (predictions.csv, gradcam.png) defaults to the PDF's folder."""
     path = Path(path)
     atomic_write_bytes(path, render(res, run_dir if run_dir is not None else path.parent))

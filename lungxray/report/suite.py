@@ -12,11 +12,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, Flowable, PageBreak
 
-from lungxray.audit import SEVERITIES, json_ready
+from lungxray.audit import SEVERITIES, Claim, json_ready
 from lungxray.report.aggregate import aggregate_story
 from lungxray.report.layout import (
     SEVERITY_COLOURS,
@@ -28,41 +29,46 @@ from lungxray.report.layout import (
     table,
     verdict_colour,
 )
-from lungxray.report.pdf import as_dict, run_story
+from lungxray.report.pdf import run_story
 from lungxray.report.summary import confusion_section, table_section
+from lungxray.result_types import AggregateResult, AggregateRow, ComparisonRow, Departure, RunResult
 from lungxray.results import AGGREGATE, atomic_write_bytes, find_results, load_results
+
+if TYPE_CHECKING:
+    from lungxray.study import Study
 
 
 @dataclass
 class Entry:
-    """One experiment of a run set: a single run, or a ``--runs`` set through its aggregate."""
+    """One experiment of a run set: a single run (with its folder), or a ``--runs`` set through its aggregate."""
 
     experiment: str
-    result: dict | None = None  # a single run's results.json
-    aggregate: dict | None = None  # a --runs set's aggregate.json ...
-    members: list[dict] = field(default_factory=list)  # ... and its seed runs
+    result: RunResult | None = None  # a single run's results.json ...
+    folder: str = ""  # ... and its run folder, relative to the suite's root
+    aggregate: AggregateResult | None = None  # a --runs set's aggregate.json ...
+    members: list[RunResult] = field(default_factory=list)  # ... and its seed runs
 
     @property
-    def departures(self) -> list[dict]:
-        return self.aggregate["departures"] if self.aggregate is not None else self.result["departures"]
+    def departures(self) -> list[Departure]:
+        return self.aggregate.departures if self.aggregate is not None else self.result.departures
 
     @property
     def faithful(self) -> bool:
-        return bool(self.aggregate["faithful"] if self.aggregate is not None else self.result["faithful"])
+        return bool(self.aggregate.faithful if self.aggregate is not None else self.result.faithful)
 
     @property
     def smoke(self) -> bool:
-        return bool(self.result["smoke"]) if self.result is not None else bool(self.members[0]["smoke"])
+        return bool(self.result.smoke) if self.result is not None else bool(self.members[0].smoke)
 
     @property
-    def comparison(self) -> list[dict]:
-        return self.aggregate["comparison"] if self.aggregate is not None else self.result["comparison"]
+    def comparison(self) -> list[ComparisonRow] | list[AggregateRow]:
+        return self.aggregate.comparison if self.aggregate is not None else self.result.comparison
 
 
 def _rank(entries: list[Entry]) -> tuple[int, int]:
     """Most faithful kind first (faithful, offline, smoke), then fewest departures that are not minor."""
     kind = min(0 if e.faithful else 2 if e.smoke else 1 for e in entries)
-    return kind, min(sum(d["severity"] != "minor" for d in e.departures) for e in entries)
+    return kind, min(sum(d.severity != "minor" for d in e.departures) for e in entries)
 
 
 def collect(root: Path) -> dict[str, dict[str, list[Entry]]]:
@@ -72,19 +78,17 @@ def collect(root: Path) -> dict[str, dict[str, list[Entry]]]:
     out: dict[str, dict[str, list[Entry]]] = {}
     aggs: dict[Path, Entry] = {}
     for p in find_results(root):
-        res = as_dict(load_results(p))
-        res["_dir"] = str(p.parent.relative_to(root))
+        res = load_results(p)
         exp_dir = p.parent.parent
         if (exp_dir / AGGREGATE).is_file():
             if exp_dir not in aggs:
-                agg = json.loads((exp_dir / AGGREGATE).read_text(encoding="utf-8"))
-                aggs[exp_dir] = Entry(res["experiment"], aggregate=agg)
-                out.setdefault(res["study"], {}).setdefault(str(exp_dir.parent.relative_to(root)), []).append(
+                aggs[exp_dir] = Entry(res.experiment, aggregate=AggregateResult.load(exp_dir / AGGREGATE))
+                out.setdefault(res.study, {}).setdefault(str(exp_dir.parent.relative_to(root)), []).append(
                     aggs[exp_dir])
             aggs[exp_dir].members.append(res)
             continue
-        out.setdefault(res["study"], {}).setdefault(str(exp_dir.relative_to(root)), []).append(
-            Entry(res["experiment"], result=res))
+        out.setdefault(res.study, {}).setdefault(str(exp_dir.relative_to(root)), []).append(
+            Entry(res.experiment, result=res, folder=str(p.parent.relative_to(root))))
     for sets in out.values():
         for entries in sets.values():
             entries.sort(key=lambda e: e.experiment)
@@ -94,19 +98,19 @@ def collect(root: Path) -> dict[str, dict[str, list[Entry]]]:
 def _headline(e: Entry) -> str:
     """Inline markup: the entry's first published accuracy (else its first published number that is not a
     training-log value) against its reproduction."""
-    rows = [r for r in e.comparison if not r["informational"]]
+    rows = [r for r in e.comparison if not r.informational]
     if not rows:
         return f"<b>{esc(e.experiment)}</b>: no published metric"
-    r = next((x for x in rows if "accuracy" in x["key"]), rows[0])
-    rep = r["mean"] if e.aggregate is not None else r["reproduced"]
-    iv = r["interval"]
-    seeds = f", mean of {e.aggregate['n_runs']} seeds" if e.aggregate is not None else ""
-    rep_text = "not run" if rep is None else f"{rep:.3f} {interval_text(iv['lo'], iv['hi']) if iv else ''}"
-    return (f"<b>{esc(e.experiment)}</b>: {esc(r['label'])} published {r['published']:g} ({esc(r['source'])}) vs "
-            f"{esc(rep_text)}{esc(seeds)}: " + coloured(r["verdict"], verdict_colour(r["verdict"])))
+    r = next((x for x in rows if "accuracy" in x.key), rows[0])
+    rep = r.mean if isinstance(r, AggregateRow) else r.reproduced
+    iv = r.interval
+    seeds = f", mean of {e.aggregate.n_runs} seeds" if e.aggregate is not None else ""
+    rep_text = "not run" if rep is None else f"{rep:.3f} {interval_text(iv.lo, iv.hi) if iv else ''}"
+    return (f"<b>{esc(e.experiment)}</b>: {esc(r.label)} published {r.published:g} ({esc(r.source)}) vs "
+            f"{esc(rep_text)}{esc(seeds)}: " + coloured(r.verdict, verdict_colour(r.verdict)))
 
 
-def remedies(study, entries: list[Entry]) -> list[str]:
+def remedies(study: Study, entries: list[Entry]) -> list[str]:
     """What would make the runs of ``entries`` faithful, one item per kind of departure that is not minor."""
     from lungxray.data.registry import get_dataset
 
@@ -116,24 +120,24 @@ def remedies(study, entries: list[Entry]) -> list[str]:
     out: dict[str, None] = {}
     for e in entries:
         for d in e.departures:
-            if d["severity"] == "minor":
+            if d.severity == "minor":
                 continue
-            if d["kind"] == "weights":
+            if d.kind == "weights":
                 out[f"ImageNet weights (python -m lungxray weights {study.id} says which files and where)"] = None
-            elif d["kind"] == "data":
+            elif d.kind == "data":
                 out[data] = None
-            elif d["kind"] == "schedule":
+            elif d.kind == "schedule":
                 out["the paper's full training schedule (no --epochs override)"] = None
-            elif d["kind"] == "variant":
-                name = d["text"].removeprefix("variant ").split("=", 1)[0]
+            elif d.kind == "variant":
+                name = d.text.removeprefix("variant ").split("=", 1)[0]
                 default = next((v.default for v in study.variants if v.name == name), "its default")
                 out[f"the paper's reading of variant {name} ({default})"] = None
             else:
-                out[d["text"]] = None
+                out[d.text] = None
     return list(out)
 
 
-def _dataset_line(study) -> str:
+def _dataset_line(study: Study) -> str:
     from lungxray.data.registry import get_dataset
 
     spec = get_dataset(study.dataset)
@@ -141,12 +145,12 @@ def _dataset_line(study) -> str:
                                                       else "")
 
 
-def _faithful_cell(study, entries: list[Entry]) -> str:
+def _faithful_cell(study: Study, entries: list[Entry]) -> str:
     if all(e.faithful for e in entries):
-        minor = list(dict.fromkeys(d["text"] for e in entries for d in e.departures))
+        minor = list(dict.fromkeys(d.text for e in entries for d in e.departures))
         return ("<b>Faithful</b>" + (" with stated minor departures: " + esc("; ".join(minor)) if minor else "")
                 + ". Its verdicts are real." + _dataset_line(study))
-    serious = list(dict.fromkeys(short(d["text"]) for e in entries for d in e.departures if d["severity"] != "minor"))
+    serious = list(dict.fromkeys(short(d.text) for e in entries for d in e.departures if d.severity != "minor"))
     text = coloured("Not faithful here", "#c62828") + ": " + esc("; ".join(serious)) + "."
     return (text + "<br/><b>Faithful with</b>: " + esc("; ".join(remedies(study, entries))) + "."
             + _dataset_line(study))
@@ -158,13 +162,13 @@ def short(text: str) -> str:
     return re.sub(r"\s*\([^()]*\)", "", text).split(": ", 1)[0]
 
 
-def _claim_text(c) -> str:
+def _claim_text(c: Claim) -> str:
     if c.kind == "consistency":
         return f"{c.claim}: published {c.published:g}, recomputed {c.recomputed:.4g}"
     return c.claim
 
 
-def _findings_cell(claims) -> str:
+def _findings_cell(claims: list[Claim]) -> str:
     probs = [c for c in claims if c.problem]
     counts = ", ".join(f"{sum(c.severity == s for c in probs)} {s}" for s in SEVERITIES)
     top = [c for c in probs if c.severity == "critical"]
@@ -175,7 +179,7 @@ def _findings_cell(claims) -> str:
     return f"<b>{lead}</b> ({esc(counts)}):{items}"
 
 
-def cover(studies: dict, collected: dict) -> list[Flowable]:
+def cover(studies: dict[str, Study], collected: dict[str, dict[str, list[Entry]]]) -> list[Flowable]:
     from lungxray.audit import audit_study, ranked
 
     story: list[Flowable] = [
@@ -206,7 +210,7 @@ def cover(studies: dict, collected: dict) -> list[Flowable]:
     return story + [t]
 
 
-def _flat(value, prefix: str = "") -> list[str]:
+def _flat(value: Any, prefix: str = "") -> list[str]:
     """Evidence as 'key.sub: value' lines, floats to 4 significant digits."""
     if isinstance(value, dict):
         return [line for k, v in value.items() for line in _flat(v, f"{prefix}.{k}" if prefix else str(k))]
@@ -217,7 +221,7 @@ def _flat(value, prefix: str = "") -> list[str]:
     return [f"{prefix}: {value}"]
 
 
-def _evidence(c) -> str:
+def _evidence(c: Claim) -> str:
     parts = []
     if c.kind == "consistency":
         parts.append(f"published {c.published:g}, recomputed {c.recomputed:.6g}, tolerance {c.tolerance:g}")
@@ -225,7 +229,7 @@ def _evidence(c) -> str:
     return "<br/>".join(esc(p) for p in parts) or "-"
 
 
-def audit_section(study) -> list[Flowable]:
+def audit_section(study: Study) -> list[Flowable]:
     """The audit ranked by severity: critical and major with their evidence, minor one line each."""
     from lungxray.audit import audit_study, ranked
 
@@ -253,7 +257,7 @@ def audit_section(study) -> list[Flowable]:
     return out
 
 
-def study_section(study) -> list[Flowable]:
+def study_section(study: Study) -> list[Flowable]:
     out: list[Flowable] = [para(f"{study.id}: {study.title}", "title"), para(f"Paper: {study.citation}", "citation")]
     out += audit_section(study)
     if study.variants:
@@ -276,16 +280,17 @@ def suite_story(root: Path) -> list[Flowable]:
     for sid, study in sorted(studies.items()):
         story += [PageBreak(), *study_section(study)]
         for set_name, entries in collected.get(sid, {}).items():
-            singles = [e.result for e in entries if e.result is not None]
+            singles = [e for e in entries if e.result is not None]
             for e in entries:
                 if e.aggregate is not None:
                     story += [PageBreak(), para(f"Run set {set_name}", "small"), *aggregate_story(e.aggregate, "h1")]
             if len(singles) > 1:
+                results = [e.result for e in singles]
                 story += [PageBreak(), para(f"{sid}, run set {set_name}: summary", "h1"),
-                          *table_section(singles), *confusion_section(singles)]
-            for r in singles:
-                story += [PageBreak(), para(f"Run folder {r['_dir']}", "small"),
-                          *run_story(r, Path(root) / r["_dir"], "h1", notes=False)]
+                          *table_section(results), *confusion_section(results)]
+            for e in singles:
+                story += [PageBreak(), para(f"Run folder {e.folder}", "small"),
+                          *run_story(e.result, Path(root) / e.folder, "h1", notes=False)]
     return story
 
 
