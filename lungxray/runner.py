@@ -180,8 +180,11 @@ def main(study: Study, argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
         return 1
-    for d in dirs:
-        print(f"wrote {d}/")
+    from lungxray.report.terminal import terminal_summary
+    from lungxray.results import REPORT, load_results
+
+    for d in dirs:  # each published number against its reproduction, and where the PDF is
+        print(terminal_summary(load_results(d), d / REPORT), end="\n\n")
     return 0
 
 
