@@ -197,19 +197,25 @@ class _Data:
         self.pipelines: dict[Any, Any] = {}
         self.features: dict[Any, Any] = {}  # frozen-backbone features, shared by experiments
         self._screen: dict[str, tuple[str | None, str | None]] = {}
+        self._decoded: set = set()  # (path, image settings) in the decode cache
+        self.quiet = opts.verbose == 0
 
-    def screened(self, records):
-        """Decode each file once per study run; unreadable files are skipped, logged and reported."""
-        from lungxray.data.verify import screen
+    def screened(self, records, image=None):
+        """Screen and decode each file in one pass, once ever (lungxray.data.cache: decoded images persist
+        across runs); unreadable files are skipped, logged and reported."""
+        from lungxray.data.cache import screen_decode
 
-        todo = [r for r in records if r.path not in self._screen]
+        todo = [r for r in records if r.path not in self._screen or (image is not None and self._screen[r.path][0]
+                                                                     is None and (r.path, image) not in self._decoded)]
         if todo:
-            good, bad, hashes = screen(self.found.root, todo)
+            good, bad, hashes = screen_decode(self.found.root, list({r.path: r for r in todo}.values()), image,
+                                              quiet=self.quiet)
             for b in bad:
                 self._screen[b["file"]] = (b["reason"], None)
                 log.warning("skipped %s: %s", b["file"], b["reason"])
             for r in good:
                 self._screen[r.path] = (None, hashes[r.path])
+                self._decoded.add((r.path, image))
         ok = [r for r in records if self._screen[r.path][0] is None]
         bad = [{"file": r.path, "reason": self._screen[r.path][0]} for r in records if self._screen[r.path][0]]
         return ok, bad, {r.path: self._screen[r.path][1] for r in ok}
@@ -339,7 +345,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     records = [r for r in data.found.records if r.label in cfg.classes]
     if opts.manifest:  # refuse a bad manifest (rows outside the dataset, missing files) before decoding anything
         read_manifest(opts.manifest, data.found.root, cfg.classes)
-    records, unreadable, hashes = data.screened(records)
+    records, unreadable, hashes = data.screened(records, cfg.image)
     split_seed = opts.seed if opts.split_seed is None else opts.split_seed
     records = _select_subset(records, cfg, split_seed)
     if opts.manifest:
@@ -370,7 +376,7 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     pipe = data.pipelines.get(key)
     if pipe is None:
         pipe = ImagePipeline(data.found.root, records, cfg.classes, cfg.image, cfg.augment,
-                             cfg.train.batch_size, opts.seed, binary=binary)
+                             cfg.train.batch_size, opts.seed, binary=binary, hashes=hashes, quiet=data.quiet)
         data.pipelines[key] = pipe
     pipe.seed = opts.seed  # decoded images are shared across seeds; the order and augmentation are not
     n_out = 1 if binary else len(cfg.classes)
