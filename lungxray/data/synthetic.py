@@ -102,3 +102,10 @@ def make_dataset(key: str, out: Path, per_class: int, seed: int = 0, classes: Se
     else:
         raise KeyError(f"no synthetic layout for dataset {key!r}")
     return out
+
+
+def make_full_size(key: str, out: Path, n: int, size: int, seed: int = 0) -> Path:
+    """About ``n`` files (``ceil(n / classes)`` per class) of ``size`` px in ``key``'s layout: a dataset at its
+    real count and image size, for ``lungxray bench --data-stage``."""
+    per_class = -(-n // len(get_dataset(key).classes))
+    return make_dataset(key, out, per_class, seed, size=size)
