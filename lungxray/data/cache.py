@@ -5,7 +5,8 @@ segmentation, if any) makes of a file, keyed by the file's sha256 and the image 
 (size, colour, resize method, segmentation) and the TensorFlow version that decoded it. Every
 run, seed, variant and study that reads the same bytes with the same settings shares it
 (uly2023 and covid_balancing read the same database). Entries are raw ``size x size x
-channels`` bytes under ``$LUNGXRAY_CACHE`` (default ``~/.cache/lungxray``)::
+channels`` bytes (one channel where an RGB image is grey, R = G = B, as X-rays are: a third of
+the disk and of the reading) under ``$LUNGXRAY_CACHE`` (default ``~/.cache/lungxray``)::
 
     <root>/images/<settings digest>/<sha256[:2]>/<sha256>.u8
 
@@ -87,24 +88,36 @@ class DecodeCache:
     def shape(self, image: ImageConfig) -> tuple[int, int, int]:
         return image.size, image.size, image.channels
 
-    def has(self, sha: str, image: ImageConfig) -> bool:
-        p = self.path(sha, image)
+    def entry_channels(self, sha: str, image: ImageConfig) -> int | None:
+        """Channels stored for this entry (1 for a grey RGB image), None when it is not cached."""
+        h, w, c = self.shape(image)
         try:
-            return p.stat().st_size == int(np.prod(self.shape(image)))
+            size = self.path(sha, image).stat().st_size
         except OSError:
-            return False
+            return None
+        return 1 if size == h * w else c if size == h * w * c else None
+
+    def has(self, sha: str, image: ImageConfig) -> bool:
+        return self.entry_channels(sha, image) is not None
 
     def get(self, sha: str, image: ImageConfig) -> np.ndarray:
-        return np.fromfile(self.path(sha, image), dtype=np.uint8).reshape(self.shape(image))
+        h, w, c = self.shape(image)
+        arr = np.fromfile(self.path(sha, image), dtype=np.uint8).reshape(h, w, -1)
+        return np.ascontiguousarray(np.broadcast_to(arr, (h, w, c)))
 
     def read_into(self, sha: str, image: ImageConfig, out: np.ndarray) -> None:
+        """Read the entry into ``out`` (H, W, 1 or C); a grey entry fills every channel."""
         with open(self.path(sha, image), "rb") as fh:
-            fh.readinto(memoryview(out.reshape(-1)))
+            data = fh.read()
+        arr = np.frombuffer(data, np.uint8).reshape(out.shape[0], out.shape[1], -1)
+        out[...] = arr if arr.shape[-1] == out.shape[-1] else arr[..., :1]
 
     def put(self, sha: str, image: ImageConfig, arr: np.ndarray) -> None:
         arr = np.ascontiguousarray(arr, dtype=np.uint8)
         if arr.shape != self.shape(image):
             raise ValueError(f"cache entry of shape {arr.shape}, expected {self.shape(image)}")
+        if arr.shape[-1] == 3 and np.array_equal(arr[..., 0], arr[..., 1]) and np.array_equal(arr[..., 0], arr[..., 2]):
+            arr = np.ascontiguousarray(arr[..., :1])  # grey: one channel on disk
         dst = self.path(sha, image)
         dst.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
@@ -262,13 +275,14 @@ class DecodedStore:
         self.grey = False
         self.array: np.ndarray | None = None
         if self.in_memory:
-            arr = np.empty((len(self.shas), h, w, c), np.uint8)
-            for i, s in enumerate(tqdm(self.shas, desc="loading decoded images", unit="img",
-                                       disable=progress_enabled(quiet), leave=False)):
-                cache.read_into(s, image, arr[i])
-            if c == 3 and len(arr) and _all_grey(arr):
-                arr = np.ascontiguousarray(arr[..., :1])
-                self.grey = True
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.grey = c == 3 and bool(self.shas) and all(cache.entry_channels(s, image) == 1 for s in self.shas)
+            arr = np.empty((len(self.shas), h, w, 1 if self.grey else c), np.uint8)
+            with ThreadPoolExecutor(4) as pool:  # file reads release the GIL
+                list(tqdm(pool.map(lambda i: cache.read_into(self.shas[i], image, arr[i]), range(len(self.shas))),
+                          total=len(self.shas), desc="loading decoded images", unit="img",
+                          disable=progress_enabled(quiet), leave=False))
             self.array = arr
 
     @property
@@ -291,13 +305,6 @@ class DecodedStore:
         """tf, streamed: one row index -> its uint8 image, read from the cache's file."""
         import tensorflow as tf
 
-        data = tf.io.read_file(tf.gather(tf.constant(self.paths), row))
-        return tf.reshape(tf.io.decode_raw(data, tf.uint8), [self.image.size, self.image.size, self.channels])
-
-
-def _all_grey(arr: np.ndarray, chunk: int = 256) -> bool:
-    for i in range(0, len(arr), chunk):
-        a = arr[i:i + chunk]
-        if not (np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 0], a[..., 2])):
-            return False
-    return True
+        h = w = self.image.size
+        data = tf.io.decode_raw(tf.io.read_file(tf.gather(tf.constant(self.paths), row)), tf.uint8)
+        return tf.broadcast_to(tf.reshape(data, [h, w, -1]), [h, w, self.channels])  # a grey entry: every channel
