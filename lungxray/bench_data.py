@@ -43,7 +43,7 @@ class StageTimes:
     second: dict[str, float] = field(default_factory=dict)  # second run, cache filled
     peak_rss_mib: float = 0.0
     baseline_rss_mib: float = 0.0  # after imports, before the data stage
-    decoded_mib: float = 0.0  # distinct decoded images of the run (what the RAM budget is compared with)
+    decoded_mib: float = 0.0  # distinct decoded images of the run as held (in memory, or streamed from disk)
     in_memory: bool = True
     grey: bool = False
     cache_mib: float = 0.0
@@ -111,7 +111,8 @@ def measure(data_dir: str, dataset: str, files: int, file_size: int, cache_dir: 
         n = sum(int(x.shape[0]) for x, _ in pipe.dataset("train", training=True))
         times["epoch read"] = time.perf_counter() - t
         assert n == len(pipe.split_records("train"))
-        out.decoded_mib, out.in_memory, out.grey = store.nbytes / 2**20, store.in_memory, store.grey
+        held = store.array.nbytes if store.array is not None else store.nbytes  # grey: one channel
+        out.decoded_mib, out.in_memory, out.grey = held / 2**20, store.in_memory, store.grey
         del pipe, store
     out.cache_mib = cache.usage()[1] / 2**20
     out.peak_rss_mib = _rss_mib()
