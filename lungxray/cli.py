@@ -118,9 +118,27 @@ def _audit(a: argparse.Namespace) -> int:
 
 
 def _bench(a: argparse.Namespace) -> int:
+    if a.data_stage:
+        from lungxray.bench_data import DATASETS, run
+
+        return run(a.dataset or list(DATASETS), a.fraction or [1.0], a.work, a.json)
     from lungxray.bench import main as bench_main
 
     return bench_main(a.study, a.data_dir, a.batches, a.json)
+
+
+def _cache(a: argparse.Namespace) -> int:
+    from lungxray.data.cache import DecodeCache
+
+    cache = DecodeCache()
+    if a.clear:
+        n, size = cache.clear()
+        print(f"removed {n} images ({size / 2**20:.1f} MiB) from {cache.root}")
+    else:
+        n, size = cache.usage()
+        print(f"{cache.root}: {n} images, {size / 2**20:.1f} MiB (set $LUNGXRAY_CACHE to move it; "
+              "`lungxray cache --clear` empties it)")
+    return 0
 
 
 def _weights(a: argparse.Namespace) -> int:
@@ -244,8 +262,22 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", help="real PNGs to read (default ../shared/datasets when it has the study's "
                    "data, else generated images)")
     b.add_argument("--batches", type=int, default=8, help="batches timed per figure (default 8)")
-    b.add_argument("--json", action="store_true")
+    b.add_argument("--json", action="store_true", help="JSON only on stdout (ratios and targets keyed)")
+    b.add_argument("--data-stage", action="store_true",
+                   help="instead: time the data stage (discover, screen + decode, split, balance, load, a second run "
+                   "from the cache) and peak memory on generated files at each dataset's real count and image size")
+    b.add_argument("--dataset", action="append", metavar="KEY",
+                   help="with --data-stage: covid19-radiography, syakuroh-4class or nih-chestxray14 (repeatable; "
+                   "default all three)")
+    b.add_argument("--fraction", action="append", type=float, metavar="F",
+                   help="with --data-stage: generate this share of the real count (repeatable: one measurement each; "
+                   "default 1.0); the text output extrapolates linearly to the full count")
+    b.add_argument("--work", metavar="DIR", help="with --data-stage: keep the generated files here (reused next time)")
     b.set_defaults(fn=_bench)
+    ca = sub.add_parser("cache", help="the persistent cache of decoded, resized images ($LUNGXRAY_CACHE, default "
+                        "~/.cache/lungxray): its size, or --clear to empty it")
+    ca.add_argument("--clear", action="store_true", help="remove every cached image")
+    ca.set_defaults(fn=_cache)
     w = sub.add_parser("weights", help="the pretrained weight files the studies load: name, download URL, where to "
                        "put them, published hash; --check verifies what is in place (exit 1 if missing or wrong)")
     w.add_argument("study", nargs="*", help="study ids (default all)")

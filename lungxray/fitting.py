@@ -55,7 +55,7 @@ def pipeline(data: DataSource, prep: PreparedData, cfg: RunConfig, seed: int) ->
     pipe = data.pipelines.get(key)
     if pipe is None:
         pipe = ImagePipeline(data.root, prep.records, cfg.classes, cfg.image, cfg.augment, cfg.train.batch_size,
-                             seed, binary=binary)
+                             seed, binary=binary, hashes=prep.hashes, quiet=data.quiet)
         data.pipelines[key] = pipe
     pipe.seed = seed
     return pipe

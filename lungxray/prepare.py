@@ -27,7 +27,7 @@ class DataSource:
     """Discovered data, shared by the experiments (and seeds) of one study run."""
 
     def __init__(self, dataset: str, data_dir: str | Path | None, *, download: bool = False,
-                 synthetic: bool = False) -> None:
+                 synthetic: bool = False, quiet: bool = False) -> None:
         from lungxray.data import discover, get_dataset
 
         self.spec = get_dataset(dataset)
@@ -36,31 +36,39 @@ class DataSource:
         self.pipelines: dict[Any, Any] = {}  # decoded images, shared by seeds and experiments
         self.features: dict[Any, Any] = {}  # frozen-backbone features, shared by experiments
         self._screen: dict[str, tuple[str | None, str | None]] = {}  # path -> (why unreadable, sha256)
+        self._decoded: set[tuple[str, Any]] = set()  # (path, image settings) in the decode cache
+        self.quiet = quiet  # no progress bars
 
     @classmethod
-    def generated(cls, dataset: str, folder: Path, per_class: int, seed: int,
-                  classes: tuple[str, ...]) -> DataSource:
+    def generated(cls, dataset: str, folder: Path, per_class: int, seed: int, classes: tuple[str, ...],
+                  quiet: bool = False) -> DataSource:
         """A smoke copy in the dataset's layout (``lungxray.data.synthetic``)."""
         from lungxray.data.synthetic import make_dataset
 
-        return cls(dataset, make_dataset(dataset, folder, per_class, seed, classes=classes), synthetic=True)
+        return cls(dataset, make_dataset(dataset, folder, per_class, seed, classes=classes), synthetic=True,
+                   quiet=quiet)
 
     @property
     def root(self) -> Path:
         return self.found.root
 
-    def screened(self, records: list) -> tuple[list, list[Skipped], dict[str, str]]:
-        """Decode each file once per study run; unreadable files are skipped, logged and reported."""
-        from lungxray.data.verify import screen
+    def screened(self, records: list, image: Any = None) -> tuple[list, list[Skipped], dict[str, str]]:
+        """Screen and decode each file in one pass, once ever (``lungxray.data.cache``: decoded images persist
+        across runs, keyed by file hash and ``image`` settings); unreadable files are skipped, logged and
+        reported."""
+        from lungxray.data.cache import screen_decode
 
-        todo = [r for r in records if r.path not in self._screen]
+        todo = [r for r in records if r.path not in self._screen or (
+            image is not None and self._screen[r.path][0] is None and (r.path, image) not in self._decoded)]
         if todo:
-            good, bad, hashes = screen(self.root, todo)
+            good, bad, hashes = screen_decode(self.root, list({r.path: r for r in todo}.values()), image,
+                                              quiet=self.quiet)
             for b in bad:
                 self._screen[b["file"]] = (b["reason"], None)
                 log.warning("skipped %s: %s", b["file"], b["reason"])
             for r in good:
                 self._screen[r.path] = (None, hashes[r.path])
+                self._decoded.add((r.path, image))
         ok = [r for r in records if self._screen[r.path][0] is None]
         bad = [Skipped(r.path, self._screen[r.path][0]) for r in records if self._screen[r.path][0]]
         return ok, bad, {r.path: self._screen[r.path][1] for r in ok}
@@ -90,7 +98,7 @@ def prepare(data: DataSource, cfg: RunConfig, *, split_seed: int, manifest: str 
     records = [r for r in data.found.records if r.label in cfg.classes]
     if manifest:  # refuse a bad manifest (rows outside the dataset, missing files) before decoding anything
         read_manifest(manifest, data.root, cfg.classes)
-    records, unreadable, hashes = data.screened(records)
+    records, unreadable, hashes = data.screened(records, cfg.image)
     records = select_subset(records, cfg, split_seed)
     if manifest:
         records = read_manifest(manifest, data.root, cfg.classes)

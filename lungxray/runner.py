@@ -236,8 +236,9 @@ def run_set(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOpt
 
 def data_source(study: Study, opts: RunOptions, tmp: Path, cfg: RunConfig) -> DataSource:
     if opts.smoke:
-        return DataSource.generated(cfg.dataset, tmp / "smoke-data", study.smoke.per_class, opts.seed, cfg.classes)
-    return DataSource(cfg.dataset, opts.data_dir, download=opts.download)
+        return DataSource.generated(cfg.dataset, tmp / "smoke-data", study.smoke.per_class, opts.seed, cfg.classes,
+                                    quiet=opts.verbose == 0)
+    return DataSource(cfg.dataset, opts.data_dir, download=opts.download, quiet=opts.verbose == 0)
 
 
 def preflight_weights(cfgs: Sequence[RunConfig], weights: str | None) -> None:

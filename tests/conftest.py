@@ -16,3 +16,13 @@ def keras_home(tmp_path, monkeypatch):
     (home / "models").mkdir(parents=True)
     monkeypatch.setattr(config, "_KERAS_DIR", str(home))
     return home
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _decode_cache(tmp_path_factory):
+    """Tests (and the runs they start) use a decode cache of their own, never the user's ~/.cache/lungxray."""
+    from lungxray.data.cache import CACHE_ENV
+
+    if not os.environ.get("LUNGXRAY_TEST_KEEP_CACHE"):
+        os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("decode-cache"))
+    yield

@@ -13,8 +13,9 @@ images a model sees:
   adds a delta);
 - ``flow_from_directory`` resizes with ``interpolation="nearest"`` (``ImageConfig.resize_method``).
 
-Rotation, zoom and shift stay separate Keras layers (two bilinear resamplings where the
-generator composes one affine matrix); the draws have the generator's distributions. Every
+The layers draw with the generator's distributions; ``lungxray.data.affine.ComposedAugmentation``
+applies rotation, zoom, shift and flip as one affine matrix (one bilinear resampling, nearest fill),
+as the generator does. Every
 layer owns a Keras seed generator, so ``lungxray.train.EpochSeeds`` sets its state from
 (seed, epoch) exactly as it does for the default augmenter, and a resumed run repeats an
 uninterrupted one.
@@ -49,8 +50,15 @@ class RandomBrightnessFactor(keras.layers.RandomBrightness):
 
 
 def generator_augmenter(cfg: AugmentConfig, seed: int) -> keras.Sequential | None:
+    """The ImageDataGenerator reading of ``cfg`` as a sequence of layers, one resampling each (the
+    reference that ``lungxray.data.affine.ComposedAugmentation`` composes into one)."""
+    layers = generator_layers(cfg, seed)
+    return keras.Sequential(layers, name="augmentation_generator") if layers else None
+
+
+def generator_layers(cfg: AugmentConfig, seed: int) -> list:
     """The ImageDataGenerator reading of ``cfg``, as seeded Keras layers in the generator's order
-    (affine part, then flips, then brightness); seeds follow ``pipeline.build_augmenter``'s."""
+    (affine part, then flips, then brightness); seeds follow ``pipeline.augmentation_layers``'s."""
     L = keras.layers
     layers = []
     if cfg.rotation_deg:
@@ -65,4 +73,4 @@ def generator_augmenter(cfg: AugmentConfig, seed: int) -> keras.Sequential | Non
         layers.append(L.RandomFlip(mode, seed=seed))
     if cfg.brightness:
         layers.append(RandomBrightnessFactor(cfg.brightness, value_range=(0.0, 1.0), seed=seed + 4))
-    return keras.Sequential(layers, name="augmentation_generator") if layers else None
+    return layers

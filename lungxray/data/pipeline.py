@@ -1,12 +1,13 @@
 """The tf.data input pipeline.
 
 read -> decode (PNG/JPEG, any channel count and bit depth) -> colour mode -> resize
-(explicit method) -> uint8 -> [segment, lungxray.data.segment] -> cache -> [shuffle] -> batch -> [augment, training only]
+(explicit method) -> uint8 -> [segment, lungxray.data.segment] -> persistent cache (lungxray.data.cache)
+-> row indices [shuffle] -> batch -> images -> [augment, training only: lungxray.data.affine]
 -> scale (rescale or a model's ``preprocess_input``) -> prefetch.
 
-Decoded, resized images are cached once per run as uint8, so evaluation and prediction
-never decode again; augmentation and scaling run after the cache.  Every random op is
-seeded, so a given seed gives the same batches on the same machine.
+Decoded, resized images are cached once ever as uint8, keyed by file content and image settings,
+so no run, evaluation or prediction decodes a file twice; augmentation and scaling run after
+the cache.  Every random op is seeded, so a given seed gives the same batches on the same machine.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ SCALINGS = ("rescale", "mobilenet_v2", "resnet50", "torch_imagenet")
 def decode_resize(data: tf.Tensor, cfg: ImageConfig) -> tf.Tensor:
     """Encoded PNG/JPEG bytes -> (size, size, channels) uint8."""
     img = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)  # [0,1]
+    return resize_uint8(img, cfg)
+
+
+def resize_uint8(img: tf.Tensor, cfg: ImageConfig) -> tf.Tensor:
+    """A decoded [0, 1] RGB image -> (size, size, channels) uint8 (colour mode, resize, round)."""
     if cfg.color == "grayscale":
         img = tf.image.rgb_to_grayscale(img)
     img = tf.image.resize(img, (cfg.size, cfg.size), method=cfg.resize_method)
@@ -60,11 +66,30 @@ def decode_resize(data: tf.Tensor, cfg: ImageConfig) -> tf.Tensor:
     return img
 
 
-def build_augmenter(cfg: AugmentConfig, seed: int):
-    if cfg.semantics == "generator":
-        from lungxray.data.augment import generator_augmenter
+def build_augmenter(cfg: AugmentConfig, seed: int, composed: bool = True):
+    """The training augmentation of ``cfg``: by default one affine resampling and one multiply-add per
+    image (``lungxray.data.affine.ComposedAugmentation``); ``composed=False`` gives the same seeded
+    layers as a ``keras.Sequential`` that applies them one after another (the reference it is tested
+    against). Either way the random draws come from the same layers' seed generators."""
+    import keras
 
-        return generator_augmenter(cfg, seed)
+    layers = augmentation_layers(cfg, seed)
+    if not layers:
+        return None
+    name = "augmentation_generator" if cfg.semantics == "generator" else "augmentation"
+    if composed:
+        from lungxray.data.affine import ComposedAugmentation
+
+        return ComposedAugmentation(layers, name=name)
+    return keras.Sequential(layers, name=name)
+
+
+def augmentation_layers(cfg: AugmentConfig, seed: int) -> list:
+    """The seeded Keras layers of ``cfg``, in the order they apply (and their seed generators are numbered)."""
+    if cfg.semantics == "generator":
+        from lungxray.data.augment import generator_layers
+
+        return generator_layers(cfg, seed)
     if cfg.semantics != "layers":
         raise ValueError(f"unknown augmentation semantics {cfg.semantics!r}: layers or generator")
     import keras
@@ -84,7 +109,7 @@ def build_augmenter(cfg: AugmentConfig, seed: int):
     if cfg.brightness:
         layers.append(L.RandomBrightness(cfg.brightness, value_range=(0.0, 1.0), seed=seed + 4))
     layers += contrast_layers(cfg, seed)
-    return keras.Sequential(layers, name="augmentation") if layers else None
+    return layers
 
 
 def contrast_layers(cfg: AugmentConfig, seed: int) -> list:
@@ -131,15 +156,24 @@ def full_batches(ds: tf.data.Dataset, n: int, batch_size: int) -> tf.data.Datase
 
 
 class ImagePipeline:
-    """tf.data datasets for the train/val/test records of one run, decoded once."""
+    """tf.data datasets for the train/val/test records of one run, decoded once ever.
+
+    The images come from the persistent decode cache (``lungxray.data.cache``): files that are not in
+    it yet (or whose sha256 is not given in ``hashes``) are screened, decoded and cached on first use.
+    The distinct images are held once (``DecodedStore``: in memory, or streamed from the cache when
+    they exceed the RAM budget); every record, repeated ones included, is a row index into them.
+    """
 
     def __init__(self, root: Path, records: Sequence[Record], classes: Sequence[str], image: ImageConfig,
                  augment: AugmentConfig, batch_size: int, seed: int, binary: bool = False,
-                 label_map: dict[str, int] | None = None):
+                 label_map: dict[str, int] | None = None, hashes: dict[str, str] | None = None,
+                 cache=None, quiet: bool = True, ram_budget: int | None = None):
         self.root, self.records, self.classes = Path(root), list(records), list(classes)
         self.image, self.augment, self.batch_size, self.seed, self.binary = image, augment, batch_size, seed, binary
         self.label_map = label_map or {c: i for i, c in enumerate(self.classes)}
-        self._cache: dict[str, tf.data.Dataset] = {}
+        self.hashes = dict(hashes or {})
+        self.cache, self.quiet, self.ram_budget = cache, quiet, ram_budget
+        self._store = None
         # Training order and augmentation depend on (seed, epoch) only, so a resumed run repeats an
         # uninterrupted one; lungxray.train.EpochSeeds sets this at the start of every epoch.
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="data_epoch")
@@ -152,22 +186,46 @@ class ImagePipeline:
     def labels(self, split: str) -> np.ndarray:
         return np.array([self.label_map[r.label] for r in self.split_records(split)], dtype=np.int64)
 
+    def store(self):
+        """The decoded images of every record (``lungxray.data.cache.DecodedStore``), built on first use."""
+        if self._store is None:
+            from lungxray.data.cache import DecodeCache, DecodedStore, screen_decode
+            from lungxray.errors import DataError
+
+            cache = self.cache or DecodeCache()
+            todo = list({r.path: r for r in self.records
+                         if r.path not in self.hashes or not cache.has(self.hashes[r.path], self.image)}.values())
+            if todo:
+                _, bad, hashes = screen_decode(self.root, todo, self.image, cache, quiet=self.quiet,
+                                               desc="decoding")
+                if bad:
+                    raise DataError(f"cannot decode {len(bad)} file(s): " +
+                                    "; ".join(f"{b['file']}: {b['reason']}" for b in bad[:5]))
+                self.hashes.update(hashes)
+            self._store = DecodedStore([self.hashes[r.path] for r in self.records], self.image, cache,
+                                       self.ram_budget, quiet=self.quiet)
+        return self._store
+
+    def _indexed(self, split: str, training: bool, batch_size: int) -> tf.data.Dataset:
+        """Batches of (uint8 images, labels) in manifest order, or shuffled by (seed, epoch) for training."""
+        store = self.store()
+        recs = self.split_records(split)
+        rows = store.rows([self.hashes[r.path] for r in recs])
+        ds = tf.data.Dataset.from_tensor_slices((rows, self.labels(split)))
+        if training:
+            ds = epoch_shuffled(ds, len(recs), self.seed, self.epoch)
+        if store.in_memory:
+            return ds.batch(batch_size).map(lambda i, y: (store.batch_images(i), y), num_parallel_calls=AUTOTUNE,
+                                            deterministic=True)
+        return ds.map(lambda i, y: (store.read_image(i), y), num_parallel_calls=AUTOTUNE,
+                      deterministic=True).batch(batch_size)
+
     def decoded(self, split: str) -> tf.data.Dataset:
-        """(uint8 image, int label) pairs in manifest order, cached after the first pass."""
-        if split not in self._cache:
-            recs = self.split_records(split)
-            paths = [str(self.root / r.path) for r in recs]
-            ds = tf.data.Dataset.from_tensor_slices((paths, self.labels(split)))
-            ds = ds.map(lambda p, y: (segmented(decode_resize(tf.io.read_file(p), self.image), self.image), y),
-                        num_parallel_calls=AUTOTUNE, deterministic=True)
-            self._cache[split] = ds.cache()
-        return self._cache[split]
+        """(uint8 image, int label) pairs in manifest order."""
+        return self._indexed(split, False, max(1, len(self.split_records(split)))).unbatch()
 
     def dataset(self, split: str, training: bool = False, batch_size: int | None = None) -> tf.data.Dataset:
-        ds = self.decoded(split)
-        if training:
-            ds = epoch_shuffled(ds, len(self.split_records(split)), self.seed, self.epoch)
-        ds = ds.batch(batch_size or self.batch_size)
+        ds = self._indexed(split, training, batch_size or self.batch_size)
         dtype = tf.float32
         to_float = (lambda x, y: (tf.cast(x, dtype) / 255.0, tf.cast(y, dtype))) if self.binary else (
             lambda x, y: (tf.cast(x, dtype) / 255.0, y))
@@ -175,8 +233,12 @@ class ImagePipeline:
         if training and self._augmenter is not None:
             aug = self._augmenter
             ds = ds.map(lambda x, y: (aug(x, training=True), y), num_parallel_calls=1, deterministic=True)
-        scale = self._scale
-        ds = ds.map(lambda x, y: (scale(x), y), num_parallel_calls=AUTOTUNE, deterministic=True)
+        scale, channels = self._scale, self.image.channels
+        if self.store().channels != channels:  # grey images held as one channel: widen (same values)
+            ds = ds.map(lambda x, y: (scale(tf.tile(x, [1, 1, 1, channels])), y), num_parallel_calls=AUTOTUNE,
+                        deterministic=True)
+        else:
+            ds = ds.map(lambda x, y: (scale(x), y), num_parallel_calls=AUTOTUNE, deterministic=True)
         return ds.prefetch(AUTOTUNE)
 
     @property

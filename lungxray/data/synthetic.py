@@ -125,3 +125,10 @@ SYNTHETIC.add("shenzhen", _suffix_named("CHNCXR"))
 def _combined(out: Path, use: list[str], per_class: int, img: Draw, rng, size: int | None, seed: int) -> None:
     for part in ("nih-chestxray14", "montgomery", "shenzhen"):
         make_dataset(part, out / part, max(2, per_class // 3), seed + len(part), use, size)
+
+
+def make_full_size(key: str, out: Path, n: int, size: int, seed: int = 0) -> Path:
+    """About ``n`` files (``ceil(n / classes)`` per class) of ``size`` px in ``key``'s layout: a dataset at its
+    real count and image size, for ``lungxray bench --data-stage``."""
+    per_class = -(-n // len(get_dataset(key).classes))
+    return make_dataset(key, out, per_class, seed, size=size)

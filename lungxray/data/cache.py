@@ -1,0 +1,310 @@
+"""Decode once, ever: a persistent, content-addressed cache of decoded, resized images.
+
+An entry is the uint8 image that ``lungxray.data.pipeline.decode_resize`` (then the
+segmentation, if any) makes of a file, keyed by the file's sha256 and the image settings
+(size, colour, resize method, segmentation) and the TensorFlow version that decoded it. Every
+run, seed, variant and study that reads the same bytes with the same settings shares it
+(uly2023 and covid_balancing read the same database). Entries are raw ``size x size x
+channels`` bytes (one channel where an RGB image is grey, R = G = B, as X-rays are: a third of
+the disk and of the reading) under ``$LUNGXRAY_CACHE`` (default ``~/.cache/lungxray``)::
+
+    <root>/images/<settings digest>/<sha256[:2]>/<sha256>.u8
+
+written atomically (a temporary file renamed into place), so concurrent runs never read half an
+entry; ``lungxray cache`` shows the size and ``lungxray cache --clear`` empties it (under the
+cache's lock file, which writers take too). A cached image is bit-identical to a fresh decode
+(``tests/test_cache.py``).
+
+``screen_decode`` is the one pass over the files before a run: read each file once, hash it,
+and, unless the cache holds it, check its header, decode, resize and store it. Unreadable files
+are reported exactly as ``lungxray.data.verify.screen`` reports them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from lungxray.data.layouts import Record
+    from lungxray.data.pipeline import ImageConfig
+
+CACHE_ENV = "LUNGXRAY_CACHE"
+RAM_ENV = "LUNGXRAY_RAM_BUDGET"  # bytes of decoded images a run may hold in memory (suffix K, M, G allowed)
+RAM_FRACTION = 0.5  # default budget: this share of the memory available when a pipeline is built
+FORMAT = 1  # bump when the entry format or the decoding changes
+
+
+def cache_root() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "lungxray"
+
+
+def settings_digest(image: ImageConfig) -> str:
+    import tensorflow as tf
+
+    text = f"{FORMAT}|tf {tf.__version__}|{image.size}|{image.color}|{image.resize_method}|{image.segmentation}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def ram_budget() -> int:
+    """Bytes of decoded images a pipeline may keep in memory: $LUNGXRAY_RAM_BUDGET, else a share of the
+    memory available now (psutil)."""
+    env = os.environ.get(RAM_ENV, "").strip()
+    if env:
+        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(env[-1].upper(), 1)
+        return int(float(env[:-1] if scale > 1 else env) * scale)
+    import psutil
+
+    return int(psutil.virtual_memory().available * RAM_FRACTION)
+
+
+class DecodeCache:
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root is not None else cache_root()
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / ".lock"
+
+    def _lock(self):
+        from filelock import FileLock
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FileLock(self.lock_path)
+
+    def path(self, sha: str, image: ImageConfig) -> Path:
+        return self.root / "images" / settings_digest(image) / sha[:2] / f"{sha}.u8"
+
+    def shape(self, image: ImageConfig) -> tuple[int, int, int]:
+        return image.size, image.size, image.channels
+
+    def entry_channels(self, sha: str, image: ImageConfig) -> int | None:
+        """Channels stored for this entry (1 for a grey RGB image), None when it is not cached."""
+        h, w, c = self.shape(image)
+        try:
+            size = self.path(sha, image).stat().st_size
+        except OSError:
+            return None
+        return 1 if size == h * w else c if size == h * w * c else None
+
+    def has(self, sha: str, image: ImageConfig) -> bool:
+        return self.entry_channels(sha, image) is not None
+
+    def get(self, sha: str, image: ImageConfig) -> np.ndarray:
+        h, w, c = self.shape(image)
+        arr = np.fromfile(self.path(sha, image), dtype=np.uint8).reshape(h, w, -1)
+        return np.ascontiguousarray(np.broadcast_to(arr, (h, w, c)))
+
+    def read_into(self, sha: str, image: ImageConfig, out: np.ndarray) -> None:
+        """Read the entry into ``out`` (H, W, 1 or C); a grey entry fills every channel."""
+        with open(self.path(sha, image), "rb") as fh:
+            data = fh.read()
+        arr = np.frombuffer(data, np.uint8).reshape(out.shape[0], out.shape[1], -1)
+        out[...] = arr if arr.shape[-1] == out.shape[-1] else arr[..., :1]
+
+    def put(self, sha: str, image: ImageConfig, arr: np.ndarray) -> None:
+        arr = np.ascontiguousarray(arr, dtype=np.uint8)
+        if arr.shape != self.shape(image):
+            raise ValueError(f"cache entry of shape {arr.shape}, expected {self.shape(image)}")
+        if arr.shape[-1] == 3 and np.array_equal(arr[..., 0], arr[..., 1]) and np.array_equal(arr[..., 0], arr[..., 2]):
+            arr = np.ascontiguousarray(arr[..., :1])  # grey: one channel on disk
+        dst = self.path(sha, image)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(arr.tobytes())
+            os.replace(tmp, dst)  # atomic: a reader sees the whole entry or none
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def usage(self) -> tuple[int, int]:
+        """(entries, bytes) under the root."""
+        n = size = 0
+        for dirpath, _, files in os.walk(self.root / "images"):
+            for f in files:
+                if f.endswith(".u8"):
+                    n += 1
+                    size += os.path.getsize(os.path.join(dirpath, f))
+        return n, size
+
+    def clear(self) -> tuple[int, int]:
+        """Remove every entry; returns what was removed (entries, bytes)."""
+        with self._lock():
+            n, size = self.usage()
+            shutil.rmtree(self.root / "images", ignore_errors=True)
+        return n, size
+
+
+# --- decoding -----------------------------------------------------------------------------------
+
+_fns: dict = {}
+_fns_lock = threading.Lock()
+
+
+def _finish_fn(image: ImageConfig):
+    """decoded float image -> the cached uint8 image, as one traced function per settings (the same ops
+    as the tf.data map of lungxray.data.pipeline, so the bytes are the same)."""
+    import tensorflow as tf
+
+    with _fns_lock:
+        if image not in _fns:
+            from lungxray.data.pipeline import resize_uint8, segmented
+
+            @tf.function(input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
+            def finish(img):
+                return segmented(resize_uint8(img, image), image)
+
+            _fns[image] = finish
+        return _fns[image]
+
+
+def decode(data: bytes, image: ImageConfig) -> tuple[np.ndarray | None, str | None]:
+    """Encoded bytes -> (the cached uint8 image, None), or (None, why it cannot be decoded)."""
+    import tensorflow as tf
+
+    from lungxray.data.sniff import header_problem, plain_tf_message, what_is
+
+    if not data:
+        return None, "empty file (0 bytes)"
+    why = header_problem(data)
+    if why:
+        return None, why
+    try:  # as lungxray.data.verify.decode_error and the pipeline decode
+        img = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)
+    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as exc:
+        head = what_is(data)
+        return None, "cannot decode: " + (head if head.startswith(("truncated", "damaged")) else
+                                          plain_tf_message(exc.message))
+    if img.shape[0] == 0 or img.shape[1] == 0:
+        return None, "decodes to an empty image"
+    return _finish_fn(image)(img).numpy(), None
+
+
+def progress_enabled(quiet: bool = False) -> bool | None:
+    """tqdm's ``disable``: off when quiet or in CI, else tqdm decides (None: off when stderr is not a TTY)."""
+    if quiet or os.environ.get("CI"):
+        return True
+    return None if sys.stderr.isatty() else True
+
+
+def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | None, cache: DecodeCache | None = None,
+                  workers: int = 4, quiet: bool = False, desc: str = "screening and decoding",
+                  ) -> tuple[list[Record], list[dict], dict[str, str]]:
+    """One pass over ``records``: read, hash, and (unless cached, or ``image`` is None) decode and cache.
+
+    Returns the readable records, the skipped ones as {file, reason} and each readable file's sha256,
+    as ``lungxray.data.verify.screen`` does.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tqdm import tqdm
+
+    cache = cache or DecodeCache()
+
+    def one(r: Record) -> tuple[str | None, str | None]:
+        try:
+            data = (Path(root) / r.path).read_bytes()
+        except OSError as exc:
+            return f"cannot read ({exc.strerror})", None
+        sha = hashlib.sha256(data).hexdigest()
+        if image is None:
+            from lungxray.data.verify import decode_error
+
+            err = decode_error(Path(root) / r.path)
+            return err, (None if err else sha)
+        if cache.has(sha, image):
+            return None, sha
+        arr, err = decode(data, image)
+        if err:
+            return err, None
+        cache.put(sha, image, arr)
+        return None, sha
+
+    pool = ThreadPoolExecutor(workers)
+    try:
+        outcomes = list(tqdm(pool.map(one, records), total=len(records), desc=desc, unit="img",
+                             disable=progress_enabled(quiet), leave=False))
+    finally:  # on Ctrl-C, drop the queued files instead of decoding them all first
+        pool.shutdown(wait=True, cancel_futures=True)
+    good, skipped, hashes = [], [], {}
+    for r, (err, h) in zip(records, outcomes, strict=True):
+        if err:
+            skipped.append({"file": r.path, "reason": err})
+        else:
+            good.append(r)
+            hashes[r.path] = h
+    return good, skipped, hashes
+
+
+# --- the decoded images of one pipeline -----------------------------------------------------------
+
+class DecodedStore:
+    """The distinct decoded images of a pipeline's records, one row each; records refer to rows, so
+    repeated records (oversampling, duplicates) repeat a row index and never copy an image.
+
+    In memory when the images fit ``ram_budget()``, else streamed from the cache's files each epoch.
+    Grey images stored as RGB (all three channels equal, the X-ray datasets) are kept as one channel
+    (``grey``) and widened after augmentation, which gives the same bytes at a third of the memory
+    and augmentation cost.
+    """
+
+    def __init__(self, shas: Sequence[str], image: ImageConfig, cache: DecodeCache, budget: int | None = None,
+                 quiet: bool = True):
+        from tqdm import tqdm
+
+        self.image, self.cache = image, cache
+        self.shas = list(dict.fromkeys(shas))
+        self.row = {s: i for i, s in enumerate(self.shas)}
+        h, w, c = cache.shape(image)
+        self.nbytes = len(self.shas) * h * w * c
+        self.budget = ram_budget() if budget is None else budget
+        self.in_memory = self.nbytes <= self.budget
+        self.paths = [str(cache.path(s, image)) for s in self.shas]
+        self.grey = False
+        self.array: np.ndarray | None = None
+        if self.in_memory:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.grey = c == 3 and bool(self.shas) and all(cache.entry_channels(s, image) == 1 for s in self.shas)
+            arr = np.empty((len(self.shas), h, w, 1 if self.grey else c), np.uint8)
+            with ThreadPoolExecutor(4) as pool:  # file reads release the GIL
+                list(tqdm(pool.map(lambda i: cache.read_into(self.shas[i], image, arr[i]), range(len(self.shas))),
+                          total=len(self.shas), desc="loading decoded images", unit="img",
+                          disable=progress_enabled(quiet), leave=False))
+            self.array = arr
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.grey else self.image.channels
+
+    def rows(self, shas: Sequence[str]) -> np.ndarray:
+        return np.array([self.row[s] for s in shas], dtype=np.int64)
+
+    def batch_images(self, rows):
+        """tf, in memory: a vector of row indices -> their uint8 images (n, H, W, channels)."""
+        import tensorflow as tf
+
+        arr = self.array
+        out = tf.numpy_function(lambda i: arr[i], [rows], tf.uint8, stateful=False)
+        out.set_shape([None, self.image.size, self.image.size, self.channels])
+        return out
+
+    def read_image(self, row):
+        """tf, streamed: one row index -> its uint8 image, read from the cache's file."""
+        import tensorflow as tf
+
+        h = w = self.image.size
+        data = tf.io.decode_raw(tf.io.read_file(tf.gather(tf.constant(self.paths), row)), tf.uint8)
+        return tf.broadcast_to(tf.reshape(data, [h, w, -1]), [h, w, self.channels])  # a grey entry: every channel
