@@ -113,25 +113,70 @@ def _idg_kwargs(aug) -> dict:
 def bench(study_id: str, data_dir: str | None = None, batches: int = 8, seed: int = 0, rounds: int = 3) -> BenchResult:
     import keras
 
-    from lungxray.data import discover, get_dataset
+    from lungxray.data.cache import DecodeCache
     from lungxray.data.pipeline import ImagePipeline
-    from lungxray.data.synthetic import make_dataset
-    from lungxray.models import build_model
+    from lungxray.models import build_model, n_outputs
     from lungxray.study import get_study
     from lungxray.train import compile_model, set_determinism
 
     study = get_study(study_id)
     exp = study.experiments[0]
     cfg = study.resolve(exp)
-    bs = cfg.train.batch_size
-    n = bs * batches
+    bs, n, binary = cfg.train.batch_size, cfg.train.batch_size * batches, cfg.binary_positive is not None
     tmp = tempfile.TemporaryDirectory(prefix="lungxray-bench-")
+    root, recs, source = _images(cfg, data_dir, n, seed, Path(tmp.name))
+    set_determinism(seed)
+    cache = DecodeCache(Path(tmp.name) / "cache")  # empty: the cold epoch decodes
+
+    def pipeline(records: list, store: DecodeCache) -> ImagePipeline:
+        return ImagePipeline(root, records, cfg.classes, cfg.image, cfg.augment, bs, seed, binary=binary, cache=store)
+
+    pipe = pipeline(recs, DecodeCache(Path(tmp.name) / "cache-model-only"))
+    model = build_model(cfg.model, n_outputs(len(cfg.classes), binary), (cfg.image.size, cfg.image.size,
+                                                                          cfg.image.channels), None)
+    compile_model(model, cfg.train, binary)
+    # 1. model only: one batch held in memory, repeated (the pipeline's element spec: one traced train step)
+    mem = pipe.dataset("train", training=False).take(1).cache().repeat()
+    for _ in mem.take(1):  # fill the one-batch cache outside the timing
+        pass
+    pipe = pipeline(recs, cache)  # cold
+    _time_fit(model, mem, 2)  # warm-up: trace and build
+    # 2. the package's pipeline: cold (decode) once, then warm
+    t = time.perf_counter()
+    train = pipe.dataset("train", training=True)  # decodes into the (empty) cache
+    t_cold = time.perf_counter() - t + _time_fit(model, train, batches)
+    loaders = {"model": mem, "warm": train}
+    if pipe.augmenter is not None:  # the same draws applied one layer at a time, as before issue #16
+        from lungxray.data.pipeline import build_augmenter
+
+        seq_pipe = pipeline(recs, cache)
+        seq_pipe._augmenter = build_augmenter(cfg.augment, seed, composed=False)
+        loaders["sequential"] = seq_pipe.dataset("train", training=True)
+    # 3. ImageDataGenerator.flow_from_directory, as the papers wrote it
+    idg, note = _idg_loader(cfg, root, recs, Path(tmp.name) / "flow", seed)
+    if idg is not None:
+        loaders["idg"] = idg
+    med = _interleaved(model, loaders, batches, rounds)
+    f_fwd, f_train = _feature_timing(model, cfg, recs, lambda r: pipeline(r, cache))
+    tmp.cleanup()
+    keras.backend.clear_session()
+    t_seq = med.get("sequential")
+    return BenchResult(study_id, exp.name, cfg.model.name, bs, batches, n, source, n / med["model"], n / t_cold,
+                       n / med["warm"], n / med["idg"] if "idg" in med else None, note, f_fwd, f_train,
+                       cfg.train.epochs if f_fwd else None, n / t_seq if t_seq else None)
+
+
+def _images(cfg, data_dir: str | None, n: int, seed: int, tmp: Path) -> tuple[Path, list, str]:
+    """``n`` training records drawn from real data here (``SHARED``) or ``data_dir``, else generated PNGs."""
+    from lungxray.data import discover, get_dataset
+    from lungxray.data.synthetic import make_dataset
+
     if data_dir is None and cfg.dataset in SHARED:
         cand = Path(__file__).resolve().parents[2] / "shared" / "datasets" / SHARED[cfg.dataset]
         data_dir = str(cand) if cand.is_dir() else None
     if data_dir is None:
         per_class = -(-n // len(cfg.classes)) + 2
-        data_dir = str(make_dataset(cfg.dataset, Path(tmp.name) / "data", per_class, seed, cfg.classes, size=256))
+        data_dir = str(make_dataset(cfg.dataset, tmp / "data", per_class, seed, cfg.classes, size=256))
         source = "generated PNGs (no real data for this study here)"
     else:
         source = f"real PNGs from {data_dir}"
@@ -140,95 +185,66 @@ def bench(study_id: str, data_dir: str | None = None, batches: int = 8, seed: in
     rng = np.random.default_rng(seed)
     recs = [recs[i] for i in sorted(rng.choice(len(recs), size=min(n, len(recs)), replace=False))]
     if len(recs) < n:
-        raise ValueError(f"need {n} images for {batches} batches of {bs}, found {len(recs)}")
-    recs = [r.__class__(r.path, r.label, "train", r.group) for r in recs]
-    binary = cfg.binary_positive is not None
-    set_determinism(seed)
-    from lungxray.data.cache import DecodeCache
+        raise ValueError(f"need {n} images for batches of {cfg.train.batch_size}, found {len(recs)}")
+    return found.root, [r.__class__(r.path, r.label, "train", r.group) for r in recs], source
 
-    cache = DecodeCache(Path(tmp.name) / "cache")  # empty: the cold epoch decodes
-    pipe = ImagePipeline(found.root, recs, cfg.classes, cfg.image, cfg.augment, bs, seed, binary=binary,
-                         cache=DecodeCache(Path(tmp.name) / "cache-model-only"))
-    shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
-    model = build_model(cfg.model, 1 if binary else len(cfg.classes), shape, None)
-    compile_model(model, cfg.train, binary)
 
-    # 1. model only: one batch held in memory, repeated
-    # same element spec as the pipeline's batches, so one traced train step serves all three
-    mem = pipe.dataset("train", training=False).take(1).cache().repeat()
-    for _ in mem.take(1):  # fill the one-batch cache outside the timing
-        pass
-    pipe = ImagePipeline(found.root, recs, cfg.classes, cfg.image, cfg.augment, bs, seed, binary=binary,
-                         cache=cache)  # cold
-    _time_fit(model, mem, 2)  # warm-up: trace and build
-    # 2. the package's pipeline: cold (decode) once
-    t = time.perf_counter()
-    train = pipe.dataset("train", training=True)  # decodes into the (empty) cache
-    t_cold = time.perf_counter() - t + _time_fit(model, train, batches)
-    loaders = {"model": mem, "warm": train}
-    if pipe.augmenter is not None:  # the same draws applied one layer at a time, as before issue #16
-        from lungxray.data.pipeline import build_augmenter
-
-        seq_pipe = ImagePipeline(found.root, recs, cfg.classes, cfg.image, cfg.augment, bs, seed, binary=binary,
-                                 cache=cache)
-        seq_pipe._augmenter = build_augmenter(cfg.augment, seed, composed=False)
-        loaders["sequential"] = seq_pipe.dataset("train", training=True)
-    # 3. ImageDataGenerator.flow_from_directory, as the papers wrote it
-    note = ""
+def _idg_loader(cfg, root: Path, recs: list, flat: Path, seed: int) -> tuple[object | None, str]:
+    """Keras' ImageDataGenerator.flow_from_directory over the same files (linked), with the same augmentation."""
     try:
         from keras.src.legacy.preprocessing.image import ImageDataGenerator
-
-        flat = Path(tmp.name) / "flow"
-        for r in recs:  # flow_from_directory wants <dir>/<class>/<file>: link the same files
-            dst = flat / r.label / r.path.replace("/", "__")
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(found.root / r.path, dst)
-        with contextlib.redirect_stdout(sys.stderr):  # "Found N images belonging to K classes." is not JSON
-            loaders["idg"] = ImageDataGenerator(rescale=1 / 255, **_idg_kwargs(cfg.augment)).flow_from_directory(
-                str(flat), target_size=(cfg.image.size, cfg.image.size),
-                color_mode="grayscale" if cfg.image.color == "grayscale" else "rgb",
-                class_mode="binary" if binary else "sparse", batch_size=bs, shuffle=True, seed=seed,
-                interpolation=(cfg.image.resize_method if cfg.image.resize_method in ("nearest", "bilinear")
-                               else "bilinear"))
-        note = "(decodes every epoch: it has no cache)"
     except ImportError as exc:
-        note = f"(not available: {exc})"
+        return None, f"(not available: {exc})"
+    for r in recs:  # flow_from_directory wants <dir>/<class>/<file>: link the same files
+        dst = flat / r.label / r.path.replace("/", "__")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(root / r.path, dst)
+    with contextlib.redirect_stdout(sys.stderr):  # "Found N images belonging to K classes." is not JSON
+        gen = ImageDataGenerator(rescale=1 / 255, **_idg_kwargs(cfg.augment)).flow_from_directory(
+            str(flat), target_size=(cfg.image.size, cfg.image.size),
+            color_mode="grayscale" if cfg.image.color == "grayscale" else "rgb",
+            class_mode="binary" if cfg.binary_positive is not None else "sparse", batch_size=cfg.train.batch_size,
+            shuffle=True, seed=seed,
+            interpolation=(cfg.image.resize_method if cfg.image.resize_method in ("nearest", "bilinear")
+                           else "bilinear"))
+    return gen, "(decodes every epoch: it has no cache)"
+
+
+def _interleaved(model, loaders: dict, batches: int, rounds: int) -> dict[str, float]:
+    """The median time of ``batches`` training steps per loader, over interleaved rounds (on shared cores the
+    load drifts between measurements)."""
     for ds in loaders.values():  # warm-up: trace, fill caches
         _time_fit(model, ds, 1)
-    # interleaved rounds, median of each: on shared cores the load drifts between measurements
     times: dict[str, list[float]] = {k: [] for k in loaders}
     for _ in range(rounds):
         for k, ds in loaders.items():
             times[k].append(_time_fit(model, ds, batches))
-    med = {k: float(np.median(v)) for k, v in times.items()}
-    t_model, t_warm, t_seq = med["model"], med["warm"], med.get("sequential")
-    idg_rate = n / med["idg"] if "idg" in med else None
-    # frozen backbone without augmentation: features once, then the paper's epochs on them
-    from lungxray.features import FeaturePipeline, frozen_parts
+    return {k: float(np.median(v)) for k, v in times.items()}
 
-    f_fwd = f_train = None
+
+def _feature_timing(model, cfg, recs: list, pipeline) -> tuple[float | None, float | None]:
+    """A frozen backbone without augmentation: one forward pass for the features, then the paper's epochs of
+    head training on them (seconds each); (None, None) where the model trains its backbone or augments."""
+    from lungxray.features import FeaturePipeline, frozen_parts
+    from lungxray.train import compile_model
+
     parts = frozen_parts(model)
-    if parts is not None and not cfg.augment.active:
-        eval_recs = [r.__class__(r.path, r.label, s, r.group) for r, s in zip(recs, ("train", "val") * n,
-                                                                                strict=False)]
-        fpipe = ImagePipeline(found.root, eval_recs, cfg.classes, cfg.image, cfg.augment, bs, seed, binary=binary,
-                              cache=cache)
-        list(fpipe.dataset("train"))  # decode once, so the timing is the backbone's alone
-        list(fpipe.dataset("val"))
-        t = time.perf_counter()
-        feats = FeaturePipeline(fpipe, parts[0])
-        f_fwd = time.perf_counter() - t
-        head = parts[1]
-        compile_model(head, cfg.train, binary)
-        t = time.perf_counter()
-        head.fit(feats.dataset("train", training=True), validation_data=feats.dataset("val"),
-                 epochs=cfg.train.epochs, verbose=0)
-        f_train = time.perf_counter() - t
-    tmp.cleanup()
-    keras.backend.clear_session()
-    return BenchResult(study_id, exp.name, cfg.model.name, bs, batches, n, source, n / t_model, n / t_cold,
-                       n / t_warm, idg_rate, note, f_fwd, f_train, cfg.train.epochs if f_fwd else None,
-                       n / t_seq if t_seq else None)
+    if parts is None or cfg.augment.active:
+        return None, None
+    eval_recs = [r.__class__(r.path, r.label, s, r.group) for r, s in zip(recs, ("train", "val") * len(recs),
+                                                                            strict=False)]
+    fpipe = pipeline(eval_recs)
+    list(fpipe.dataset("train"))  # decode once, so the timing is the backbone's alone
+    list(fpipe.dataset("val"))
+    t = time.perf_counter()
+    feats = FeaturePipeline(fpipe, parts[0])
+    f_fwd = time.perf_counter() - t
+    head = parts[1]
+    compile_model(head, cfg.train, cfg.binary_positive is not None)
+    t = time.perf_counter()
+    head.fit(feats.dataset("train", training=True), validation_data=feats.dataset("val"), epochs=cfg.train.epochs,
+             verbose=0)
+    return f_fwd, time.perf_counter() - t
 
 
 def main(study: str, data_dir: str | None, batches: int, as_json: bool) -> int:

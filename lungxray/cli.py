@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from lungxray.errors import LungxrayError, message
 from lungxray.output import emit_json, json_stdout
@@ -202,8 +203,6 @@ def version_text() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from lungxray.data.registry import REGISTRY
-
     p = argparse.ArgumentParser(prog="python -m lungxray", description="lungxray tools; every subcommand takes "
                                 "--json (one JSON document on stdout, nothing else)")
     p.add_argument("--version", action=_Version, help="print the version and the git revision of the code, and exit")
@@ -212,6 +211,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose-tf", action="store_true", help="keep TensorFlow's start-up log lines (also: "
                    "LUNGXRAY_TF_LOGS=1, or TF_CPP_MIN_LOG_LEVEL=0)")
     sub = p.add_subparsers(dest="cmd", required=True)
+    _add_verify_data(sub)
+    _add_check(sub)
+    _add_report(sub)
+    _add_rescore(sub)
+    _add_audit(sub)
+    _add_bench(sub)
+    _add_cache(sub)
+    _add_weights(sub)
+    _add_studies(sub)
+    _add_table(sub)
+    return p
+
+
+def _add_verify_data(sub: Any) -> None:
+    from lungxray.data.registry import REGISTRY
+
     v = sub.add_parser("verify-data", help="decode every image, count per class/split, list unreadable files "
                        "and byte-identical duplicates; exit 1 on errors")
     v.add_argument("dataset", choices=sorted(REGISTRY))
@@ -222,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(sha256 per file) and list every missing, extra or changed file; exit 1 if any is missing "
                    "or changed")
     v.set_defaults(fn=_verify)
+
+
+def _add_check(sub: Any) -> None:
     c = sub.add_parser("check", help="check committed results against published numbers and their own predictions")
     c.add_argument("reports", nargs="?", default="reports", help="folder searched for results.json (default reports)")
     c.add_argument("-v", "--verbose", action="store_true", help="print every metric comparison")
@@ -234,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "--runs set: fail where a decisive verdict (consistent / not reproduced) contradicts it")
     c.add_argument("--json", action="store_true", help="every outcome as JSON: path, ok, failures, lines")
     c.set_defaults(fn=_check)
+
+
+def _add_report(sub: Any) -> None:
     r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json, or with --summary "
                        "the side-by-side summary.pdf of a folder of run folders")
     r.add_argument("run", help="run folder or results.json (with --summary: the folder holding run folders)")
@@ -244,18 +265,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="PDF path (default: report.pdf in the run folder)")
     r.add_argument("--json", action="store_true", help='print {"wrote": PATH} as JSON')
     r.set_defaults(fn=_report)
+
+
+def _add_rescore(sub: Any) -> None:
     rs = sub.add_parser("rescore", help="recompute departures, intervals and verdicts of committed runs from their "
                         "predictions.csv and the study module as it is now (no retraining); rewrites results.json, "
                         "report.pdf and aggregate.json")
     rs.add_argument("runs", nargs="+", help="run folders, or folders holding run folders (e.g. reports)")
     rs.add_argument("--json", action="store_true", help='print {"rescored": [run folders]} as JSON')
     rs.set_defaults(fn=_rescore)
+
+
+def _add_audit(sub: Any) -> None:
     au = sub.add_parser("audit", help="recompute every published number that follows from other published numbers, "
                         "recover unstated details from them, and rank the problems by severity")
     au.add_argument("study", nargs="*", help="study ids (default all)")
     au.add_argument("--json", action="store_true", help="all records as JSON, problems first (critical, major, minor)")
     au.add_argument("-v", "--verbose", action="store_true", help="also list the consistent checks")
     au.set_defaults(fn=_audit)
+
+
+def _add_bench(sub: Any) -> None:
     b = sub.add_parser("bench", help="images per second: model only, tf.data pipeline + model, and Keras "
                        "ImageDataGenerator + model, with their ratios")
     b.add_argument("--study", default="syakuroh2025", help="study whose first experiment is measured")
@@ -274,10 +304,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "default 1.0); the text output extrapolates linearly to the full count")
     b.add_argument("--work", metavar="DIR", help="with --data-stage: keep the generated files here (reused next time)")
     b.set_defaults(fn=_bench)
+
+
+def _add_cache(sub: Any) -> None:
     ca = sub.add_parser("cache", help="the persistent cache of decoded, resized images ($LUNGXRAY_CACHE, default "
                         "~/.cache/lungxray): its size, or --clear to empty it")
     ca.add_argument("--clear", action="store_true", help="remove every cached image")
     ca.set_defaults(fn=_cache)
+
+
+def _add_weights(sub: Any) -> None:
     w = sub.add_parser("weights", help="the pretrained weight files the studies load: name, download URL, where to "
                        "put them, published hash; --check verifies what is in place (exit 1 if missing or wrong)")
     w.add_argument("study", nargs="*", help="study ids (default all)")
@@ -287,10 +323,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --check: a file you will pass with --weights (matched by file name; repeatable)")
     w.add_argument("--json", action="store_true", help="the files (and with --check each outcome) as JSON")
     w.set_defaults(fn=_weights)
+
+
+def _add_studies(sub: Any) -> None:
     s = sub.add_parser("studies", help="the registered studies: title, citation, dataset and experiments")
     s.add_argument("--json", action="store_true", help="a list of objects: id, title, citation, dataset, summary, "
                    "experiments")
     s.set_defaults(fn=_studies)
+
+
+def _add_table(sub: Any) -> None:
     t = sub.add_parser("table", help="one row per study x experiment x published metric across the committed "
                        "runs: published value and interval, reproduced value and interval, verdict, faithful, "
                        "weights, seeds (a --runs set: its aggregate.json)")
@@ -301,7 +343,6 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true", help="same as --format json")
     t.add_argument("--each-seed", action="store_true", help="also a row set for each seed run of a --runs set")
     t.set_defaults(fn=_table)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
