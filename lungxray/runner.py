@@ -252,9 +252,10 @@ def preflight_weights(cfgs: Sequence[RunConfig], weights: str | None) -> None:
     seen = set()
     for cfg in cfgs:
         shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
-        if not cfg.model.uses_pretrained or (cfg.model, shape) in seen:
+        key = (cfg.model.name, repr(sorted(cfg.model.params.items())), shape)
+        if not cfg.model.uses_pretrained or key in seen:
             continue
-        seen.add((cfg.model, shape))
+        seen.add(key)
         files = weight_files(cfg.model, shape)
         if any(f.place == KERAS_CACHE and not (keras_models_dir() / f.name).is_file() for f in files):
             build_model(cfg.model, 2, shape, weights)

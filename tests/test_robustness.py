@@ -72,9 +72,13 @@ def test_empty_class_folder(tmp_path, capsys):
     root = make_dataset("syakuroh-4class", tmp_path / "sy", 3, size=32)
     for f in (root / "Cardiomegaly").iterdir():
         f.unlink()
-    code, cap = run("syakuroh2025", ["--data-dir", str(root), "--allow-count-mismatch", "--out",
+    code, cap = run("syakuroh2025", ["--data-dir", str(root), "--allow-count-mismatch", "--weights", "none", "--out",
                                      str(tmp_path / "o")], capsys)
     assert code == 2 and "no images" in cap.err and "Cardiomegaly" in cap.err
+    # with ImageNet weights that cannot be had here, the weights are what it says first (before any image)
+    code, cap = run("syakuroh2025", ["--data-dir", str(root), "--allow-count-mismatch", "--out",
+                                     str(tmp_path / "o")], capsys)
+    assert code == 2 and "ImageNet weights" in cap.err and "no images" not in cap.err
 
 
 def test_imagenet_offline_is_a_clear_error(tmp_path, capsys, monkeypatch):
