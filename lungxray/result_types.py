@@ -242,7 +242,10 @@ class RunResult:
         return list(range(1, n + 1))
 
     def to_dict(self) -> dict[str, Any]:
-        return _adapter(RunResult).dump_python(self)
+        """The JSON form, normalised through validation (a study's ``10`` for a float field is written ``10.0``,
+        as a reloaded file would be)."""
+        ta = _adapter(RunResult)
+        return ta.dump_python(ta.validate_python(ta.dump_python(self)))
 
     def to_json(self) -> str:
         return dumps(self.to_dict())
