@@ -172,13 +172,6 @@ def to_text(r: dict) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # the measuring child: python -m lungxray.bench_data DATA DATASET FILES SIZE CACHE
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    d, key, files, size, cache = sys.argv[1:6]
-    res = measure(d, key, int(files), int(size), cache)
-    print(json.dumps(res.to_dict()))
-
-
 def reading_config(dataset: str):
     """The configuration of the first registered study experiment (by study id; defaults first, then each
     variant choice) that reads ``dataset``: its image settings and balancing are what the data stage does."""
@@ -194,3 +187,11 @@ def reading_config(dataset: str):
                 if cfg.dataset == dataset:
                     return cfg
     raise KeyError(f"no registered study reads dataset {dataset!r}")
+
+
+if __name__ == "__main__":  # the measuring child: python -m lungxray.bench_data DATA DATASET FILES SIZE CACHE
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    d, key, files, size, cache = sys.argv[1:6]
+    res = measure(d, key, int(files), int(size), cache)
+    print(json.dumps(res.to_dict()))
+

@@ -154,3 +154,27 @@ def test_cache_folder_from_the_environment_and_cli(tmp_path, monkeypatch, capsys
     assert main(["cache", "--clear"]) == 0
     assert "removed" in capsys.readouterr().out and DecodeCache().usage() == (0, 0)
     assert os.path.isdir(tmp_path / "c")
+
+
+def test_an_unchanged_file_is_neither_read_nor_hashed_again_and_a_changed_one_is(tmp_path, monkeypatch):
+    import hashlib
+
+    recs = _folder(tmp_path / "d")
+    image = ImageConfig(16, "rgb")
+    cache = DecodeCache(tmp_path / "cache")
+    good, _, hashes = screen_decode(tmp_path / "d", recs, image, cache)
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counting(self):
+        reads.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    again, _, hashes2 = screen_decode(tmp_path / "d", recs, image, cache)
+    assert reads == [] and hashes2 == hashes and [r.path for r in again] == [r.path for r in good]
+    write_png(tmp_path / "d" / "1.png", "RGB", size=(41, 33), seed=99)  # new content: new size or mtime
+    _, _, hashes3 = screen_decode(tmp_path / "d", recs, image, cache)
+    assert reads == ["1.png"]
+    assert hashes3["1.png"] == hashlib.sha256(real(tmp_path / "d" / "1.png")).hexdigest() != hashes["1.png"]
+    assert {k: v for k, v in hashes3.items() if k != "1.png"} == {k: v for k, v in hashes.items() if k != "1.png"}

@@ -23,6 +23,7 @@ are reported exactly as ``lungxray.data.verify.screen`` reports them.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -129,6 +130,34 @@ class DecodeCache:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    # --- the stat index: a file's sha256 by (size, mtime_ns, inode), so an unchanged file is neither read nor
+    # hashed again (the rule of make, rsync and git's index; a file rewritten in place keeps none of the three)
+
+    def index_path(self, root: Path) -> Path:
+        key = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
+        return self.root / "index" / f"{key}.json"
+
+    def load_index(self, root: Path) -> dict[str, list]:
+        try:
+            data = json.loads(self.index_path(root).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save_index(self, root: Path, index: dict[str, list]) -> None:
+        dst = self.index_path(root)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock():  # merge with what another run wrote meanwhile
+            merged = {**self.load_index(root), **index}
+            fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(merged, fh)
+                os.replace(tmp, dst)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
     def usage(self) -> tuple[int, int]:
         """(entries, bytes) under the root."""
         n = size = 0
@@ -212,24 +241,35 @@ def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | No
     from tqdm import tqdm
 
     cache = cache or DecodeCache()
+    index = cache.load_index(root) if image is not None else {}
+    seen: dict[str, list] = {}
 
     def one(r: Record) -> tuple[str | None, str | None]:
+        path = Path(root) / r.path
         try:
-            data = (Path(root) / r.path).read_bytes()
+            st = path.stat()
+        except OSError as exc:
+            return f"cannot read ({exc.strerror})", None
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        known = index.get(r.path)
+        if known and known[:3] == stamp and cache.has(known[3], image):
+            return None, known[3]  # unchanged since it was hashed and decoded: neither read nor hashed again
+        try:
+            data = path.read_bytes()
         except OSError as exc:
             return f"cannot read ({exc.strerror})", None
         sha = hashlib.sha256(data).hexdigest()
         if image is None:
             from lungxray.data.verify import decode_error
 
-            err = decode_error(Path(root) / r.path)
+            err = decode_error(path)
             return err, (None if err else sha)
-        if cache.has(sha, image):
-            return None, sha
-        arr, err = decode(data, image)
-        if err:
-            return err, None
-        cache.put(sha, image, arr)
+        if not cache.has(sha, image):
+            arr, err = decode(data, image)
+            if err:
+                return err, None
+            cache.put(sha, image, arr)
+        seen[r.path] = [*stamp, sha]
         return None, sha
 
     pool = ThreadPoolExecutor(workers)
@@ -238,6 +278,8 @@ def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | No
                              disable=progress_enabled(quiet), leave=False))
     finally:  # on Ctrl-C, drop the queued files instead of decoding them all first
         pool.shutdown(wait=True, cancel_futures=True)
+    if seen:
+        cache.save_index(root, seen)
     good, skipped, hashes = [], [], {}
     for r, (err, h) in zip(records, outcomes, strict=True):
         if err:
