@@ -245,32 +245,7 @@ def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | No
     seen: dict[str, list] = {}
 
     def one(r: Record) -> tuple[str | None, str | None]:
-        path = Path(root) / r.path
-        try:
-            st = path.stat()
-        except OSError as exc:
-            return f"cannot read ({exc.strerror})", None
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
-        known = index.get(r.path)
-        if known and known[:3] == stamp and cache.has(known[3], image):
-            return None, known[3]  # unchanged since it was hashed and decoded: neither read nor hashed again
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return f"cannot read ({exc.strerror})", None
-        sha = hashlib.sha256(data).hexdigest()
-        if image is None:
-            from lungxray.data.verify import decode_error
-
-            err = decode_error(path)
-            return err, (None if err else sha)
-        if not cache.has(sha, image):
-            arr, err = decode(data, image)
-            if err:
-                return err, None
-            cache.put(sha, image, arr)
-        seen[r.path] = [*stamp, sha]
-        return None, sha
+        return _screen_one(Path(root), r, image, cache, index, seen)
 
     pool = ThreadPoolExecutor(workers)
     try:
@@ -288,6 +263,38 @@ def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | No
             good.append(r)
             hashes[r.path] = h
     return good, skipped, hashes
+
+
+def _screen_one(root: Path, r: Record, image: ImageConfig | None, cache: DecodeCache, index: dict[str, list],
+                seen: dict[str, list]) -> tuple[str | None, str | None]:
+    """One file: (why it is unreadable, None) or (None, its sha256), decoded into the cache on the way; a file
+    the stat index knows unchanged, whose entry is cached, is neither read nor hashed."""
+    path = root / r.path
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return f"cannot read ({exc.strerror})", None
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+    known = index.get(r.path)
+    if image is not None and known and known[:3] == stamp and cache.has(known[3], image):
+        return None, known[3]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot read ({exc.strerror})", None
+    sha = hashlib.sha256(data).hexdigest()
+    if image is None:
+        from lungxray.data.verify import decode_error
+
+        err = decode_error(path)
+        return err, (None if err else sha)
+    if not cache.has(sha, image):
+        arr, err = decode(data, image)
+        if err:
+            return err, None
+        cache.put(sha, image, arr)
+    seen[r.path] = [*stamp, sha]
+    return None, sha
 
 
 # --- the decoded images of one pipeline -----------------------------------------------------------
