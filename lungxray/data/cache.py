@@ -255,14 +255,9 @@ def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | No
         pool.shutdown(wait=True, cancel_futures=True)
     if seen:
         cache.save_index(root, seen)
-    good, skipped, hashes = [], [], {}
-    for r, (err, h) in zip(records, outcomes, strict=True):
-        if err:
-            skipped.append({"file": r.path, "reason": err})
-        else:
-            good.append(r)
-            hashes[r.path] = h
-    return good, skipped, hashes
+    from lungxray.data.verify import partition
+
+    return partition(list(records), outcomes)
 
 
 def _screen_one(root: Path, r: Record, image: ImageConfig | None, cache: DecodeCache, index: dict[str, list],

@@ -63,6 +63,13 @@ def screen(root: Path, records: list[Record], workers: int = 4) -> tuple[list[Re
         outcomes = list(pool.map(one, records))
     finally:  # on Ctrl-C, drop the queued files instead of decoding them all first
         pool.shutdown(wait=True, cancel_futures=True)
+    return partition(records, outcomes)
+
+
+def partition(records: list[Record], outcomes: list[tuple[str | None, str | None]],
+              ) -> tuple[list[Record], list[dict], dict[str, str]]:
+    """Screening outcomes ((why unreadable, None) or (None, sha256), one per record) as the readable records,
+    the skipped ones as {file, reason} and each readable file's sha256."""
     good, skipped, hashes = [], [], {}
     for r, (err, h) in zip(records, outcomes, strict=True):
         if err:
