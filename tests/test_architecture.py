@@ -87,3 +87,22 @@ def _functions():
 def test_no_function_in_the_package_is_60_lines_or_longer():
     long = {name: n for name, n in _functions() if n >= 60}
     assert not long, f"split these along their seams: {long}"
+
+
+def test_tensorboard_adds_keras_callback_in_the_run_folder(tmp_path):
+    import keras
+    import tensorflow as tf
+
+    from lungxray.fitting import FitOptions, _callbacks
+    from lungxray.study import get_study
+
+    cfg = get_study("uly2023").resolve("lstm")
+
+    class Inputs:  # what _callbacks reads of a pipeline
+        epoch, augmenter = tf.Variable(0), None
+
+    plain = _callbacks(Inputs(), cfg, FitOptions(seed=0), tmp_path)
+    logged = _callbacks(Inputs(), cfg, FitOptions(seed=0, tensorboard=True), tmp_path)
+    assert not any(isinstance(c, keras.callbacks.TensorBoard) for c in plain)
+    [tb] = [c for c in logged if isinstance(c, keras.callbacks.TensorBoard)]
+    assert tb.log_dir == str(tmp_path / "tensorboard")
