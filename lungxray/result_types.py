@@ -316,8 +316,9 @@ class AggregateResult:
         return dumps(self.to_dict())
 
     @classmethod
-    def load(cls, path: str | Path) -> AggregateResult:
-        """An aggregate.json (or the folder holding one), validated; a clear ResultsError otherwise."""
+    def load(cls, path: str | Path, current: bool = False) -> AggregateResult:
+        """An aggregate.json (or the folder holding one), validated; a clear ResultsError otherwise
+        (``current``: an older schema too, with the command that brings it up to date)."""
         path = Path(path)
         if path.is_dir():
             path = path / "aggregate.json"
@@ -325,6 +326,9 @@ class AggregateResult:
         if not isinstance(data, dict) or data.get("schema") not in READABLE_AGGREGATE_SCHEMAS:
             raise _error(path, f"not a lungxray aggregate file (schema {_schema_of(data)!r}, expected "
                                f"{AGGREGATE_SCHEMA!r})")
+        if current and data["schema"] != AGGREGATE_SCHEMA:
+            raise _error(path, f"schema {data['schema']}, not {AGGREGATE_SCHEMA}: bring it up to date with "
+                               f"`python -m lungxray rescore {path.parent}`")
         return _validate(cls, {**data, "schema": AGGREGATE_SCHEMA}, str(path))
 
 

@@ -195,11 +195,12 @@ def load_raw(path: Path) -> tuple[Path, dict[str, Any]]:
     return path, data
 
 
-def load_results(path: Path) -> RunResult:
-    """Read and validate a results.json (schema /2 is migrated in memory; /1 needs `lungxray rescore`)."""
+def load_results(path: Path, current: bool = False) -> RunResult:
+    """Read and validate a results.json. Schema /2 is migrated in memory, unless ``current`` (``check`` and
+    ``table`` hold committed files to the current schema); /1 always needs `lungxray rescore`."""
     path, data = load_raw(path)
-    if data["schema"] == "lungxray.results/1":
-        raise ResultsError(f"{path} has schema lungxray.results/1: bring it up to date with "
+    if data["schema"] == "lungxray.results/1" or (current and data["schema"] != SCHEMA):
+        raise ResultsError(f"{path} has schema {data['schema']}, not {SCHEMA}: bring it up to date with "
                            f"`python -m lungxray rescore {path.parent}`")
     return RunResult.from_dict(data, str(path))
 

@@ -108,8 +108,7 @@ def collect(root: Path, each_seed: bool = False) -> list[Row]:
     rows: list[Row] = []
     members: set[Path] = set()
     for agg_path in sorted(root.rglob(R.AGGREGATE)):
-        _current(json.loads(agg_path.read_text(encoding="utf-8")).get("schema"), R.AGGREGATE_SCHEMA, agg_path.parent)
-        agg = AggregateResult.load(agg_path)
+        agg = AggregateResult.load(agg_path, current=True)
         runs = [agg_path.parent / d for d in agg.runs]
         members.update(runs)
         weights = sorted({R.load_results(d).provenance.weights for d in runs if (d / R.RESULTS).is_file()})
@@ -117,16 +116,9 @@ def collect(root: Path, each_seed: bool = False) -> list[Row]:
     for p in R.find_results(root):
         if p.parent in members and not each_seed:
             continue
-        _current(R.load_raw(p)[1]["schema"], R.SCHEMA, p.parent)
-        rows += run_rows(R.load_results(p), name(p.parent))
+        rows += run_rows(R.load_results(p, current=True), name(p.parent))
     order = {id(r): i for i, r in enumerate(rows)}
     return sorted(rows, key=lambda r: (r.study, r.run, order[id(r)]))
-
-
-def _current(schema: Any, expected: str, run: Path) -> None:
-    if schema != expected:
-        raise R.ResultsError(f"{run}: schema {schema}, not {expected}: bring it up to date with "
-                             f"`python -m lungxray rescore {run}`")
 
 
 # --- output ---------------------------------------------------------------------------------------
