@@ -79,11 +79,11 @@ def published_record(exp: Experiment) -> PublishedRecord:
 
 
 def assemble(study: Study, exp: Experiment, choices: dict[str, str], cfg: RunConfig, prov: Provenance,
-             fitted: Fitted, ev: Evaluation, extra: dict[str, ExtraEvaluation], smoke: bool) -> RunResult:
+             fitted: Fitted, ev: Evaluation, extra: dict[str, ExtraEvaluation], facts: RunFacts) -> RunResult:
     """The run's results before scoring (faithful, departures and comparison are filled by ``score``)."""
     return RunResult(
         schema=SCHEMA, study=study.id, experiment=exp.name, title=f"{study.title}: {exp.title}", faithful=None,
-        departures=[], degenerate=None, smoke=smoke, variant=dict(choices),
+        departures=[], degenerate=None, smoke=facts.smoke, variant=dict(choices),
         variants=[VariantUse(v.name, v.question, choices[v.name], v.choices[choices[v.name]], v.default)
                   for v in study.variants],
         config=cfg, provenance=prov, history=fitted.history, best_epoch=fitted.best_epoch, evaluation=ev,

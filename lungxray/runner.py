@@ -243,7 +243,8 @@ def data_source(study: Study, opts: RunOptions, tmp: Path, cfg: RunConfig) -> Da
 
 def preflight_weights(cfgs: Sequence[RunConfig], weights: str | None) -> None:
     """Fail in a second, before any image is decoded, when ImageNet weights are neither cached nor downloadable:
-    a model whose Keras weights file is not in the cache is built once (Keras tries its download)."""
+    a model whose Keras weights file is not in the cache is built once (Keras tries its download), and so is one
+    whose file Keras cannot fetch (torchvision's ResNet-18: its builder says to pass --weights PATH)."""
     if weights != "imagenet":
         return  # none: nothing to load; a PATH was checked by parse_weights and is loaded by the run
     from lungxray.models import build_model
@@ -257,7 +258,7 @@ def preflight_weights(cfgs: Sequence[RunConfig], weights: str | None) -> None:
             continue
         seen.add(key)
         files = weight_files(cfg.model, shape)
-        if any(f.place == KERAS_CACHE and not (keras_models_dir() / f.name).is_file() for f in files):
+        if any(f.place != KERAS_CACHE or not (keras_models_dir() / f.name).is_file() for f in files):
             build_model(cfg.model, 2, shape, weights)
 
 
@@ -282,7 +283,6 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
                                                    opts.strategy, opts.tensorboard), weights, run_dir)
     ev, preds = evaluate(fitted.trained, fitted.inputs, cfg)
     extra = {name: extra_evaluation(name, preds, fitted.inputs, prep.hashes, cfg) for name in cfg.extra_evaluations}
-    result = assemble(study, exp, choices, cfg, provenance(cfg, data, prep, fitted, facts), fitted, ev, extra,
-                      opts.smoke)
+    result = assemble(study, exp, choices, cfg, provenance(cfg, data, prep, fitted, facts), fitted, ev, extra, facts)
     write_run(run_dir, result, study, preds, fitted, facts.started)
     return run_dir
