@@ -47,7 +47,8 @@ def _ct_records(n=40):
 
 
 @pytest.mark.parametrize("image", [ImageConfig(24, "rgb", "bilinear"), ImageConfig(24, "grayscale", "nearest"),
-                                   ImageConfig(20, "rgb", "area")])
+                                   ImageConfig(20, "rgb", "area"),
+                                   ImageConfig(24, "rgb", "bilinear", segmentation="otsu")])
 def test_cached_images_are_bit_identical_to_a_fresh_decode(tmp_path, image):
     recs = _folder(tmp_path / "d")
     cache = DecodeCache(tmp_path / "cache")
@@ -178,3 +179,13 @@ def test_an_unchanged_file_is_neither_read_nor_hashed_again_and_a_changed_one_is
     assert reads == ["1.png"]
     assert hashes3["1.png"] == hashlib.sha256(real(tmp_path / "d" / "1.png")).hexdigest() != hashes["1.png"]
     assert {k: v for k, v in hashes3.items() if k != "1.png"} == {k: v for k, v in hashes.items() if k != "1.png"}
+
+
+def test_a_segmented_entry_is_keyed_by_the_segmentation_code_too(monkeypatch):
+    from lungxray.data import cache as C
+
+    otsu = ImageConfig(24, "rgb", "bilinear", segmentation="otsu")
+    plain, before = C.settings_digest(ImageConfig(24, "rgb", "bilinear")), C.settings_digest(otsu)
+    monkeypatch.setattr(C, "_segment_fingerprint", lambda: "cv2 0|another segment.py")
+    assert C.settings_digest(otsu) != before  # new entries when segment.py or OpenCV changes
+    assert C.settings_digest(ImageConfig(24, "rgb", "bilinear")) == plain  # unsegmented entries are unaffected

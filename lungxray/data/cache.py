@@ -12,7 +12,7 @@ the disk and of the reading) under ``$LUNGXRAY_CACHE`` (default ``~/.cache/lungx
 
 written atomically (a temporary file renamed into place), so concurrent runs never read half an
 entry; ``lungxray cache`` shows the size and ``lungxray cache --clear`` empties it (under the
-cache's lock file, which writers take too). A cached image is bit-identical to a fresh decode
+cache's lock file, which the index writers take; do not clear it while a run is filling it). A cached image is bit-identical to a fresh decode
 (``tests/test_cache.py``).
 
 ``screen_decode`` is the one pass over the files before a run: read each file once, hash it,
@@ -54,7 +54,20 @@ def settings_digest(image: ImageConfig) -> str:
     import tensorflow as tf
 
     text = f"{FORMAT}|tf {tf.__version__}|{image.size}|{image.color}|{image.resize_method}|{image.segmentation}"
+    if image.segmentation != "none":  # a segmented entry depends on OpenCV and on lungxray.data.segment's code
+        text += f"|{_segment_fingerprint()}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _segment_fingerprint() -> str:
+    """OpenCV's version and the source of lungxray.data.segment: a change to either makes new entries."""
+    import inspect
+
+    import cv2
+
+    from lungxray.data import segment
+
+    return f"cv2 {cv2.__version__}|" + hashlib.sha256(inspect.getsource(segment).encode()).hexdigest()
 
 
 def ram_budget() -> int:
@@ -123,19 +136,23 @@ class DecodeCache:
         dst.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
         try:
+            os.fchmod(fd, 0o644)  # mkstemp makes 0600; a cache may be shared
             with os.fdopen(fd, "wb") as fh:
                 fh.write(arr.tobytes())
+                fh.flush()
+                os.fsync(fh.fileno())  # written once ever: after a power loss, never an entry of the right size
             os.replace(tmp, dst)  # atomic: a reader sees the whole entry or none
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    # --- the stat index: a file's sha256 by (size, mtime_ns, inode), so an unchanged file is neither read nor
-    # hashed again (the rule of make, rsync and git's index; a file rewritten in place keeps none of the three)
+    # --- the stat index: a file's sha256 by (size, mtime_ns, ctime_ns, inode, device), so an unchanged file is
+    # neither read nor hashed again (the rule of git's index; a rewrite in place changes ctime even when it restores
+    # mtime)
 
     def index_path(self, root: Path) -> Path:
         key = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
-        return self.root / "index" / f"{key}.json"
+        return self.root / "index" / f"v2-{key}.json"
 
     def load_index(self, root: Path) -> dict[str, list]:
         try:
@@ -218,7 +235,8 @@ def decode(data: bytes, image: ImageConfig) -> tuple[np.ndarray | None, str | No
                                           plain_tf_message(exc.message))
     if img.shape[0] == 0 or img.shape[1] == 0:
         return None, "decodes to an empty image"
-    return _finish_fn(image)(img).numpy(), None
+    with tf.device("/CPU:0"):  # the same device on every machine (a GPU resize may differ by one level)
+        return _finish_fn(image)(img).numpy(), None
 
 
 def progress_enabled(quiet: bool = False) -> bool | None:
@@ -269,10 +287,10 @@ def _screen_one(root: Path, r: Record, image: ImageConfig | None, cache: DecodeC
         st = path.stat()
     except OSError as exc:
         return f"cannot read ({exc.strerror})", None
-    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]  # a rewrite changes ctime at least
     known = index.get(r.path)
-    if image is not None and known and known[:3] == stamp and cache.has(known[3], image):
-        return None, known[3]
+    if image is not None and known and known[:5] == stamp and cache.has(known[5], image):
+        return None, known[5]
     try:
         data = path.read_bytes()
     except OSError as exc:
