@@ -181,8 +181,9 @@ def compare_verdicts(new: Path, committed: Path) -> CheckOutcome:
         out.failures.append(f"the rerun is {fresh.study}/{fresh.experiment}, the committed set "
                             f"{ref.study}/{ref.experiment}")
         return out
-    ref_rows = {r.key: r for r in ref.comparison if not r.informational}
-    pairs = [(row, ref_rows[row.key]) for row in fresh.comparison if row.key in ref_rows and not row.informational]
+    ref_rows = {(r.key, r.source): r for r in ref.comparison if not r.informational}
+    pairs = [(row, ref_rows[(row.key, row.source)]) for row in fresh.comparison
+             if (row.key, row.source) in ref_rows and not row.informational]
     out.lines.append(f"{fresh.n_runs} runs against the committed {ref.n_runs}")
     for row, old in pairs:
         shown = f"[{row.interval.lo:.4f}, {row.interval.hi:.4f}]" if row.interval else "-"

@@ -226,11 +226,12 @@ def aggregate(results: Sequence[RunResult], names: Sequence[str] = ()) -> Aggreg
         vals = np.array([r.evaluation.metrics[k] for r in results], dtype=float)
         stats[k] = MetricSpread(float(vals.mean()), float(vals.std(ddof=1)) if len(vals) > 1 else 0.0, vals.tolist())
     faithful = all(bool(r.faithful) for r in results)
-    key_sets = [[row.key for row in r.comparison] for r in results]
-    if any(set(ks) != set(key_sets[0]) for ks in key_sets):
+    # a published number is its key and its source: a paper may print one metric twice (a table and its abstract)
+    key_sets = [[(row.key, row.source) for row in r.comparison] for r in results]
+    if any(set(ks) != set(key_sets[0]) or len(ks) != len(set(ks)) for ks in key_sets):
         raise ResultsError("the runs compare different published numbers (results from different study versions?): "
                            "rescore them with `python -m lungxray rescore` first")
-    by_key = [{row.key: row for row in r.comparison} for r in results]
+    by_key = [{(row.key, row.source): row for row in r.comparison} for r in results]
     rows = [_aggregate_row([b[key] for b in by_key], faithful) for key in key_sets[0]]
     return AggregateResult(AGGREGATE_SCHEMA, first.study, first.experiment, len(results),
                            [r.provenance.seed for r in results], first.provenance.split_seed,

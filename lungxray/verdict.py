@@ -9,8 +9,9 @@ Every comparison in the package (``lungxray.faithful.score`` after a run and in 
    interval for proportions (accuracy, a class's recall, precision or one-vs-rest accuracy,
    specificity), a seeded percentile bootstrap over test images for everything else (F1,
    macro and weighted averages, mean one-vs-rest accuracy, loss). Over K seeds the interval is
-   ``mean ± 1.96 * sqrt(se_test^2 + s^2)``: ``se_test`` the mean test-set standard error of one
-   run, ``s`` the standard deviation over seeds; it is where one more run of the pipeline lands.
+   Student's prediction interval ``mean ± t(K-1) * sqrt(se_test^2 + s^2 * (1 + 1/K))``: ``se_test``
+   the mean test-set standard error of one run, ``s`` the standard deviation over seeds; it is where
+   one more run of the pipeline lands.
 3. The gap interval is ``G = [lo - (p + r), hi - (p - r)]``: every difference reproduced minus
    published that the two intervals allow. With the tolerance ``t`` declared before any run (the
    smallest gap that matters):
@@ -20,8 +21,9 @@ Every comparison in the package (``lungxray.faithful.score`` after a run and in 
      record says how many test images (or, when seeds dominate, nothing) would decide.
 4. Before all of this: a published number the audit finds inconsistent gets
    ``published number inconsistent``; a run with a departure from the paper that is not minor
-   gets ``not comparable (run not faithful)``; a metric the run did not compute, or one with no
-   test images behind it (a class absent from the test set), ``not run``.
+   gets ``not comparable (run not faithful)``; a metric the run did not compute, or one that is
+   undefined on its test set (no test images of the class, or none predicted as it), ``not run``,
+   with no reproduced value.
 5. A training-log value of the evaluated epoch has no interval in one run, and its tolerance is the
    package's (0.05, or 0.1 for a loss), not one its study declared: its row is informational, shown
    with its verdict but never held by ``lungxray check``; over seeds it gets the seed spread.
@@ -268,6 +270,8 @@ def _no_interval(value: float) -> Estimate:
 def _row(pm, rep: float | None, est: Estimate | None, definition: str, faithful: bool,
          inconsistent: Mapping[str, str]) -> ComparisonRow:
     dec = decide(pm.value, pm.tolerance, est, faithful=faithful, inconsistent=pm.key in inconsistent)
+    if dec.verdict == NOT_RUN:  # undefined here (no test images of the class, or none predicted as it): no value
+        rep, est = None, None
     return ComparisonRow(
         key=pm.key, label=pm.name, definition=definition, source=pm.source, published=pm.value,
         published_interval=published_interval(pm.value), reproduced=rep,

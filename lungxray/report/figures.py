@@ -100,7 +100,7 @@ def forest(rows: Sequence[ForestRow], title: str = "") -> plt.Figure:
         for lab, r in zip(right.get_yticklabels(), rows, strict=True):
             lab.set_color(verdict_colour(r.verdict))
             lab.set_fontweight("bold")
-        ax.set_xlabel("value (fraction)")
+        ax.set_xlabel("value")
         ax.grid(axis="x", alpha=0.3)
         if title:
             ax.set_title(title, loc="left")

@@ -33,9 +33,7 @@ from lungxray.report.layout import (
     verdict_colour,
 )
 from lungxray.result_types import ComparisonRow, Departure, RunResult
-from lungxray.results import PREDICTIONS, atomic_write_bytes
-
-GRADCAM = "gradcam.png"
+from lungxray.results import GRADCAM, PREDICTIONS, atomic_write_bytes
 
 
 def citation(study_id: str) -> str:
@@ -89,6 +87,7 @@ def comparison_section(res: RunResult) -> list[Flowable]:
         detail = f"<br/>{esc(r.detail)}" if r.detail else ""
         cells.append([f"{r.label} ({r.source})" + (" [training log, not held]" if r.informational else ""),
                       f"{fmt(r.published)} {interval_text(*r.published_interval)}",
+                      "-" if r.reproduced is None else
                       f"{fmt(r.reproduced)} " + (interval_text(iv.lo, iv.hi) if iv else "(no interval)"),
                       f"±{r.tolerance:g}", para(verdict + detail, "tiny", markup=True)])
     out += [gap(), table(cells, [0.27, 0.17, 0.2, 0.08, 0.28]), gap()]
@@ -104,7 +103,9 @@ def definitions(rows: list[ComparisonRow]) -> list[Flowable]:
              "consistent: every difference the intervals allow is within the tolerance; inconclusive: both a match "
              "and a gap of the tolerance fit; not reproduced: every allowed difference reaches the tolerance; "
              "published inconsistent: the paper's own numbers disagree (python -m lungxray audit); not comparable: "
-             "the run departs from the paper (the banner at the top of this run says how); training log: a logged "
+             "the run has a departure from the paper that is not minor (the banner at the top says which); not run: the "
+             "metric is undefined on this test set (no images of the class, or none predicted as it), so no value is "
+             "shown; training log: a logged "
              "value of the evaluated epoch, shown for information and never held (lungxray/verdict.py)."]
     for r in rows:
         if r.readings:
@@ -146,9 +147,13 @@ def roc_section(res: RunResult, run_dir: Path | None) -> list[Flowable]:
     if len(y_true) == 0:
         return []
     fig, aucs = F.roc(y_true, proba, classes, res.config.binary_positive)
+    if not aucs:  # every test image of one class: no curve is defined
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        return [para("ROC curves", "h1"), para("No ROC curve: the test set holds one class only.")]
     what = "the positive class" if res.config.binary_positive else "each class against the rest"
-    text = (f"From predictions.csv: {what}; AUC " + ", ".join(f"{c} {a:.3f}" for c, a in aucs.items())
-            + ". The paper publishes no ROC curve unless its comparison rows above list an AUC.")
+    text = f"From predictions.csv: {what}; AUC " + ", ".join(f"{c} {a:.3f}" for c, a in aucs.items()) + "."
     return [KeepTogether([para("ROC curves", "h1"), figure(fig, 0.62), para(text)])]
 
 
@@ -219,7 +224,7 @@ def provenance_rows(res: RunResult) -> list[list[Any]]:
          f"{'on' if p.jit_compile else 'off'} / {p.strategy}"],
         ["device", f"{d.get('kind')} {', '.join(d.get('gpus', []))} {d.get('platform', '')}, "
                    f"{d.get('cpu_count')} CPUs" + ("; GPU results repeat bit for bit only on the same hardware"
-                                                   if d.get("gpus") else "")],
+                                                   if d.get("gpus") and p.op_determinism else "")],
         ["versions", ", ".join(f"{k} {v}" for k, v in p.versions.items())],
         ["command (copyable as wrapped)", command_block(p.command, 92)],
         ["duration", f"{p.duration_s} s"],
@@ -228,7 +233,7 @@ def provenance_rows(res: RunResult) -> list[list[Any]]:
 
 def provenance_section(res: RunResult, notes: bool = True) -> list[Flowable]:
     out: list[Flowable] = [CondPageBreak(200), para("Provenance", "h1"),
-                           table([["", ""], *provenance_rows(res)], [0.22, 0.78], header=False)]
+                           table(provenance_rows(res), [0.22, 0.78], header=False)]
     if res.variants:
         rows = [["variant", "choice", "meaning; what the paper leaves open"]]
         for v in res.variants:

@@ -183,11 +183,11 @@ def cover(studies: dict[str, Study], collected: dict[str, dict[str, list[Entry]]
     from lungxray.audit import audit_study, ranked
 
     story: list[Flowable] = [
-        para("lungxray suite: do the five papers' numbers hold?", "title"),
+        para(f"lungxray suite: do the {len(studies)} papers' numbers hold?", "title"),
         para("One block per study: the paper, its headline number against the most faithful committed "
              "reproduction (95% intervals), whether that run is faithful and what would make it so, and what the "
-             "audit of the paper's own numbers found. A run that departs from its paper is compared for "
-             "information only ('not comparable'): it neither confirms nor refutes the paper.", "small")]
+             "audit of the paper's own numbers found. A run with a departure from its paper that is not minor is "
+             "compared for information only ('not comparable'): it neither confirms nor refutes the paper.", "small")]
     rows: list[list] = [["headline (most faithful run set)", "faithful?", "audit of the paper"]]
     spans = []
     for sid, study in sorted(studies.items()):
