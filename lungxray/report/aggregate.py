@@ -16,10 +16,10 @@ from lungxray.report.layout import (
     coloured,
     esc,
     figure,
-    fmt,
     gap,
     interval_text,
     para,
+    published_text,
     table,
     verdict_colour,
 )
@@ -44,7 +44,7 @@ def verdict_table(agg: AggregateResult) -> list[Flowable]:
         iv = r.interval
         detail = f"<br/>{esc(r.detail)}" if r.detail else ""
         cells.append([f"{r.label} ({r.source})" + (" [training log, not held]" if r.informational else ""),
-                      f"{fmt(r.published)} {interval_text(*r.published_interval)}",
+                      published_text(r.published, r.published_interval),
                       "-" if r.mean is None else f"{r.mean:.3f} ± {r.std:.3f}{spread}",
                       interval_text(iv.lo, iv.hi) if iv else "-",
                       para(coloured(r.verdict, verdict_colour(r.verdict)) + detail, "tiny", markup=True)])

@@ -149,6 +149,18 @@ def interval_text(lo: float | None, hi: float | None, nd: int = 3) -> str:
     return "-" if lo is None or hi is None else f"[{lo:.{nd}f}, {hi:.{nd}f}]"
 
 
+def published_text(value: float, interval: Sequence[float] | None) -> str:
+    """A published number as printed (0.84, not 0.8400) with its rounding interval at the decimals its ends
+    need (to 6 places), so the interval of a 4-decimal value does not collapse to one point."""
+    def decimals(x: float) -> int:
+        text = f"{round(float(x), 6):.6f}".rstrip("0")
+        return len(text.split(".")[1])
+
+    if not interval:
+        return f"{value:g}"
+    return f"{value:g} {interval_text(*interval, nd=max(decimals(x) for x in interval))}"
+
+
 def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool = True,
           backgrounds: Sequence[tuple[int, int, str]] = (), style: str = "cell") -> Table:
     """A table whose cells wrap (strings become Paragraphs) and repeat their header on every page.

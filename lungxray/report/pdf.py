@@ -29,6 +29,7 @@ from lungxray.report.layout import (
     interval_text,
     para,
     png_file,
+    published_text,
     table,
     verdict_colour,
 )
@@ -86,7 +87,7 @@ def comparison_section(res: RunResult) -> list[Flowable]:
         verdict = coloured(r.verdict, verdict_colour(r.verdict))
         detail = f"<br/>{esc(r.detail)}" if r.detail else ""
         cells.append([f"{r.label} ({r.source})" + (" [training log, not held]" if r.informational else ""),
-                      f"{fmt(r.published)} {interval_text(*r.published_interval)}",
+                      published_text(r.published, r.published_interval),
                       "-" if r.reproduced is None else
                       f"{fmt(r.reproduced)} " + (interval_text(iv.lo, iv.hi) if iv else "(no interval)"),
                       f"±{r.tolerance:g}", para(verdict + detail, "tiny", markup=True)])
