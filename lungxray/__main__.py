@@ -1,3 +1,3 @@
-from lungxray.cli import main
+from lungxray.cli.main import main
 
 raise SystemExit(main())

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from lungxray.runner import main
-from lungxray.study import (
+from lungxray.run.runner import main
+from lungxray.spec.study import (
     AugmentConfig,
     BinaryRates,
     Evidence,
@@ -180,7 +180,7 @@ def _published(name: str) -> Published:
 
 
 def audit() -> list:
-    from lungxray.audit import finding, prose
+    from lungxray.audit.claims import finding, prose
 
     sid, out = "cnn_vs_lstm", []
     for src in ("montgomery", "shenzhen"):

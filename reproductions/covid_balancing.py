@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from lungxray.data.registry import COVID_CLASSES
-from lungxray.runner import main
-from lungxray.study import (
+from lungxray.data.datasets import COVID_CLASSES
+from lungxray.run.runner import main
+from lungxray.spec.study import (
     AugmentConfig,
     Evidence,
     Experiment,
@@ -98,7 +98,7 @@ TEXT_MEAN_RECALL = TEXT_MEAN_PRECISION = 90  # "rata-rata nilai sebesar 90%" / "
 TEXT_ROUND1_ACCURACY_ABOVE = 90  # "ketiga model berhasil mencapai akurasi lebih dari 90%"
 
 # --- the split recovered from those counts -----------------------------------------------------------------
-# The audit's split-recovery records (lungxray.forensics.recover_split over 24 class orders x 1,007 seeds x 80
+# The audit's split-recovery records (lungxray.audit.forensics.recover_split over 24 class orders x 1,007 seeds x 80
 # train_test_split schemes, on EVIDENCE below) find random_state=123 and exactly these orders; the defaults
 # below rest on them, and tests/test_covid_balancing.py checks that the tool still finds them.
 SPLIT_RANDOM_STATE = 123
@@ -294,7 +294,7 @@ def _row_totals(name: str) -> dict[str, int]:
 
 
 def _cm_metric(name: str, key: str) -> float:
-    from lungxray import metrics as M
+    from lungxray.judge import metrics as M
 
     return M.from_confusion(CONFUSION[name], CLASSES)[key]
 
@@ -321,7 +321,7 @@ def audit() -> list:  # noqa: PLR0915 (one record per printed number or statemen
 
     import numpy as np
 
-    from lungxray.audit import claim, finding, prose
+    from lungxray.audit.claims import claim, finding, prose
     from lungxray.data.balancing import replicate_ceil_counts, resample
 
     out: list = []

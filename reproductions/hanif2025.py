@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lungxray.data.registry import CT_CLASSES, get_dataset
-from lungxray.runner import main
-from lungxray.study import (
+from lungxray.data.datasets import CT_CLASSES, get_dataset
+from lungxray.run.runner import main
+from lungxray.spec.study import (
     AugmentConfig,
     Evidence,
     Experiment,
@@ -199,7 +199,7 @@ EVIDENCE = Evidence(rates=(
 
 
 def audit() -> list:
-    from lungxray.audit import claim, finding, prose
+    from lungxray.audit.claims import claim, finding, prose
 
     sid, test, dc = "hanif2025", SET_SIZES["test"], DATA_COUNTS
     bs = int(next(v.default for v in VARIANTS if v.name == "batch_size"))

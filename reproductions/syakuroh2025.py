@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lungxray.data.registry import FOUR_CLASS_XRAY
-from lungxray.runner import main
-from lungxray.study import (
+from lungxray.data.datasets import FOUR_CLASS_XRAY
+from lungxray.run.runner import main
+from lungxray.spec.study import (
     AugmentConfig,
     Evidence,
     Experiment,
@@ -237,7 +237,7 @@ EVIDENCE = Evidence(
 
 
 def audit() -> list:
-    from lungxray.audit import claim, f1, finding
+    from lungxray.audit.claims import claim, f1, finding
 
     sid, out = "syakuroh2025", []
     n_test = TABLE1_SPLIT["total"][2]
@@ -288,7 +288,7 @@ def audit() -> list:
 
 def _prose_claims(sid: str, std: float) -> list:
     """The numeric statements of the text, each checked against the tables."""
-    from lungxray.audit import finding, prose
+    from lungxray.audit.claims import finding, prose
 
     ovr = TABLE3_OVR
     n_test = TABLE1_SPLIT["total"][2]

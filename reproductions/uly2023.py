@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lungxray.runner import main
-from lungxray.study import (
+from lungxray.run.runner import main
+from lungxray.spec.study import (
     AugmentConfig,
     BinaryRates,
     Evidence,
@@ -222,7 +222,7 @@ def _overfits(m: str) -> bool:
 
 
 def audit() -> list:
-    from lungxray.audit import claim, finding, prose
+    from lungxray.audit.claims import claim, finding, prose
 
     sid, out = "uly2023", []
     for name, cm in PRINTED_CM.items():

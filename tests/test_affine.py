@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from lungxray.data.pipeline import AugmentConfig, build_augmenter
+from lungxray.data.augment import build_augmenter
+from lungxray.spec.config import AugmentConfig
 
 SIZE = 96
 

@@ -8,15 +8,21 @@ from pathlib import Path
 import pytest
 
 from lungxray.models import MODELS, build_model, output_activation
-from lungxray.study import ModelConfig, load_studies
+from lungxray.spec.study import ModelConfig, load_studies
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_declarations_load_without_tensorflow():
-    code = ("import sys, lungxray.study, lungxray.config, lungxray.result_types, lungxray.results, lungxray.check, "
-            "lungxray.audit, lungxray.table, lungxray.models, lungxray.prepare\n"
-            "from lungxray.study import load_studies\n"
+    """spec/, results/, judge/ and audit/ (every module of each), the commands that read results and every study
+    module load without TensorFlow or Keras."""
+    packages = ("spec", "results", "judge", "audit")
+    mods = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                  for pkg in packages for p in (ROOT / "lungxray" / pkg).rglob("*.py"))
+    mods += ["lungxray.cli.check", "lungxray.cli.table", "lungxray.models", "lungxray.run.prepare"]
+    code = ("import importlib, sys\n"
+            f"for m in {mods!r}: importlib.import_module(m)\n"
+            "from lungxray.spec.study import load_studies\n"
             "load_studies()\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
@@ -93,8 +99,8 @@ def test_tensorboard_adds_keras_callback_in_the_run_folder(tmp_path):
     import keras
     import tensorflow as tf
 
-    from lungxray.fitting import FitOptions, _callbacks
-    from lungxray.study import get_study
+    from lungxray.run.fit import FitOptions, _callbacks
+    from lungxray.spec.study import get_study
 
     cfg = get_study("uly2023").resolve("lstm")
 

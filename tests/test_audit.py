@@ -2,12 +2,13 @@
 
 import json
 
-from lungxray.audit import claim, decimals_of, generic_claims, rounding, run_audit
-from lungxray.cli import main
+from lungxray.audit.claims import claim, decimals_of, rounding
+from lungxray.audit.runner import generic_claims, run_audit
+from lungxray.cli.main import main
 from lungxray.data.pipeline import AugmentConfig, ImageConfig
 from lungxray.data.splits import SplitConfig
 from lungxray.models import ModelConfig
-from lungxray.study import (
+from lungxray.spec.study import (
     Experiment,
     Published,
     PublishedMetric,

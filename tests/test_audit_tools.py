@@ -2,14 +2,21 @@
 
 import json
 
-from lungxray.audit_tools import (
+from lungxray.audit.tools import (
     binary_claims,
     joint_batch_claims,
     ovr_claims,
     rate_claims,
     split_claims,
 )
-from lungxray.study import BinaryRates, OneVsRest, RateSeries, SplitCounts, SplitEvidence, Statement
+from lungxray.spec.study import (
+    BinaryRates,
+    OneVsRest,
+    RateSeries,
+    SplitCounts,
+    SplitEvidence,
+    Statement,
+)
 
 
 def _split_of(labels_order, counts, seed, test_size):

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from lungxray.bench import main
+from lungxray.cli.bench import main
 
 pytestmark = pytest.mark.slow
 

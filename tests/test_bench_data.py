@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from lungxray.bench_data import measure, to_text
+from lungxray.cli.bench_data import measure, to_text
 from lungxray.data.synthetic import make_full_size
 
 pytestmark = pytest.mark.slow

@@ -143,7 +143,7 @@ def test_grey_rgb_images_held_as_one_channel_give_the_same_values(tmp_path):
 
 
 def test_cache_folder_from_the_environment_and_cli(tmp_path, monkeypatch, capsys):
-    from lungxray.cli import main
+    from lungxray.cli.main import main
     from lungxray.data.cache import CACHE_ENV, cache_root
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "c"))

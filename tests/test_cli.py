@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from lungxray import __version__, progress
-from lungxray import results as R
-from lungxray.cli import main, version_text
+from lungxray import __version__
+from lungxray._util import progress
+from lungxray.cli.main import main, version_text
+from lungxray.cli.table import COLUMNS, aggregate_rows, collect, render, run_rows
 from lungxray.errors import ResultsError, message
-from lungxray.table import COLUMNS, aggregate_rows, collect, render, run_rows
+from lungxray.results import files as R
 from tests.helpers import write_png
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,9 +87,9 @@ def test_json_is_all_stdout_holds(args, code, tmp_path, run_copy):
 def test_json_redirects_stray_prints(monkeypatch, capsys):
     """What else a command prints under --json goes to stderr (in-process: check and rescore, which recompute
     every interval and are slow on real runs, are replaced by stand-ins that print)."""
-    import lungxray.check
-    import lungxray.rescore
-    from lungxray.check import CheckOutcome
+    import lungxray.cli.check
+    import lungxray.cli.rescore
+    from lungxray.cli.check import CheckOutcome
 
     def fake_check_all(root):
         print("Found 256 images belonging to 4 classes.")  # what a library might print
@@ -98,8 +99,8 @@ def test_json_redirects_stray_prints(monkeypatch, capsys):
         print("rescoring ...")
         return [Path(root) / "a"]
 
-    monkeypatch.setattr(lungxray.check, "check_all", fake_check_all)
-    monkeypatch.setattr(lungxray.rescore, "rescore", fake_rescore)
+    monkeypatch.setattr(lungxray.cli.check, "check_all", fake_check_all)
+    monkeypatch.setattr(lungxray.cli.rescore, "rescore", fake_rescore)
     assert main(["check", "somewhere", "--json"]) == 1
     cap = capsys.readouterr()
     out = json.loads(cap.out)
@@ -111,7 +112,7 @@ def test_json_redirects_stray_prints(monkeypatch, capsys):
 
 
 def test_studies_show_citations(capsys):
-    from lungxray.study import load_studies
+    from lungxray.spec.study import load_studies
 
     studies = load_studies()
     assert main(["studies"]) == 0
@@ -210,12 +211,12 @@ def test_cli_errors_print_the_message_only(args, expected, capsys):
 
 
 def test_key_error_from_a_command(monkeypatch, capsys):
-    import lungxray.table
+    import lungxray.cli.table
 
     def broken(root, each_seed=False):
         raise KeyError("comparison")
 
-    monkeypatch.setattr(lungxray.table, "collect", broken)
+    monkeypatch.setattr(lungxray.cli.table, "collect", broken)
     assert main(["table", str(REPORTS)]) == 2
     assert capsys.readouterr().err == "error: missing key comparison\n"
 
@@ -229,14 +230,14 @@ def test_subprocess_error_has_no_traceback():
 # --- TensorFlow's start-up lines, progress bars ------------------------------------------------------------
 
 def test_tensorflow_start_up_lines_are_silenced():
-    code = "from lungxray.quiet import quiet_tensorflow; quiet_tensorflow(); import keras, tensorflow as tf; tf.constant(1)"
+    code = "from lungxray._util.quiet import quiet_tensorflow; quiet_tensorflow(); import keras, tensorflow as tf; tf.constant(1)"
     p = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(), capture_output=True, text=True,
                        timeout=300)
     assert p.returncode == 0 and p.stderr == "", p.stderr
 
 
 def test_captured_start_up_text_is_shown_when_the_import_fails():
-    code = ("import os\nfrom lungxray.quiet import stderr_captured\nwith stderr_captured():\n    os.write(2, b'hidden\\n')\n"
+    code = ("import os\nfrom lungxray._util.quiet import stderr_captured\nwith stderr_captured():\n    os.write(2, b'hidden\\n')\n"
             "try:\n    with stderr_captured():\n        os.write(2, b'why it failed\\n')\n        raise ImportError\n"
             "except ImportError:\n    pass\n")
     p = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(), capture_output=True, text=True, timeout=60)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from lungxray.audit import SEVERITIES
-from lungxray.verdict import comparison_rows
+from lungxray.audit.claims import SEVERITIES
+from lungxray.judge.verdict import comparison_rows
 from reproductions import cnn_vs_lstm as C
 
 ST = C.STUDY

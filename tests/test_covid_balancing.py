@@ -93,7 +93,7 @@ def test_published_losses_and_accuracies_come_from_tables_vii_and_ix():
 def test_test_loss_metric_is_keras_categorical_crossentropy():
     import keras
 
-    from lungxray.metrics import cross_entropy
+    from lungxray.judge.metrics import cross_entropy
 
     rng = np.random.default_rng(0)
     proba = rng.dirichlet(np.ones(4), size=50).astype("float32")
@@ -124,7 +124,7 @@ def test_audit_reports_the_split_findings_as_critical():
 
 def test_the_audit_recovers_the_modules_split_from_the_printed_counts_alone():
     """The defaults rest on the split-recovery records: the generic tool must find them from Tables IV and X-XII."""
-    from lungxray.audit_tools import split_claims
+    from lungxray.audit.tools import split_claims
 
     by_source = {c.source: c for c in split_claims(cb.SID, cb.EVIDENCE.splits[0]) if c.tool == "split-recovery"}
     for source, order in (("Table IV row 'undersampling'", cb.CLASS_ORDER_B_C),
@@ -139,7 +139,7 @@ def test_the_audit_recovers_the_modules_split_from_the_printed_counts_alone():
     assert by_source["Table IV row 'undersampling'"].evidence["matches"][0]["parts"]["val"] == {
         "COVID": 543, "Lung_Opacity": 999, "Normal": 1608, "Viral Pneumonia": 237}  # not printed: implied
     # the printed test counts differ between A and B/C: one critical finding, the module's (with shared images)
-    from lungxray.audit import audit_study
+    from lungxray.audit.runner import audit_study
 
     crit = [c for c in audit_study(cb.STUDY) if c.severity == "critical" and "test" in c.claim]
     assert len(crit) == 1 and crit[0].evidence["shared_test_images"] < cb.TABLE_II_SPLIT["test"]

@@ -20,13 +20,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lungxray import results as R
-from lungxray.backup import backup_problem
 from lungxray.data import discover, get_dataset
 from lungxray.data.synthetic import make_dataset
 from lungxray.data.verify import decode_error, verify
-from lungxray.runner import main
-from lungxray.study import get_study
+from lungxray.results import files as R
+from lungxray.run.backup import backup_problem
+from lungxray.run.runner import main
+from lungxray.spec.study import get_study
 from tests.helpers import write_png
 
 CNN = ["--smoke", "-q", "--experiment", "cnn", "--epochs", "4"]
@@ -57,7 +57,7 @@ def reference(tmp_path_factory):
 
 # --- (1) one process per run folder ----------------------------------------------------------
 
-HOLD = ("import sys, time; from pathlib import Path; from lungxray.guard import claim_run_dir; "
+HOLD = ("import sys, time; from pathlib import Path; from lungxray.run.guard import claim_run_dir; "
         "claim_run_dir(Path(sys.argv[1])); print('held', flush=True); time.sleep(120)")
 
 
@@ -82,11 +82,11 @@ def test_second_run_into_a_busy_folder_refuses_then_takes_over_a_killed_holder(t
     assert f"taking over from process {holder.pid}" in caplog.text
     same_result(tmp_path / "cnn", reference)
     # a finished folder is never reused: the next run goes to -2, and -2 is locked while it runs
-    from lungxray.guard import claim_run_dir, release_run_dirs
+    from lungxray.run.guard import claim_run_dir, release_run_dirs
 
     assert claim_run_dir(tmp_path / "cnn") == tmp_path / "cnn-2"
     try:
-        from lungxray.guard import RunFolderBusy
+        from lungxray.run.guard import RunFolderBusy
 
         hold2 = subprocess.run([sys.executable, "-c", HOLD.replace("time.sleep(120)", "pass"),
                                 str(tmp_path / "cnn")], cwd=REPO, capture_output=True, text=True, timeout=60)
@@ -166,8 +166,9 @@ def test_pixel_limit_is_configurable(tmp_path, monkeypatch):
 def test_verify_data_and_a_run_skip_and_count_the_same_files(tmp_path):
     import tensorflow as tf
 
-    from lungxray.data.pipeline import ImageConfig, decode_resize
+    from lungxray.data.images import decode_resize
     from lungxray.data.verify import screen
+    from lungxray.spec.config import ImageConfig
 
     root = make_dataset("syakuroh-4class", tmp_path / "sy", 3, size=32)
     for name, (data, _) in BAD.items():
@@ -247,7 +248,7 @@ def test_junk_folders_are_reported_never_counted(tmp_path):
 
 
 def test_too_little_free_space_is_refused_before_training(tmp_path, capsys, monkeypatch):
-    import lungxray.guard as G
+    import lungxray.run.guard as G
 
     monkeypatch.setattr(G, "free_bytes", lambda path: 3 << 20)
     code, err = run([*CNN, "--out", str(tmp_path)], capsys)
@@ -311,7 +312,7 @@ def test_ctrl_c_stops_within_seconds_and_prints_the_resume_command(tmp_path):
 @pytest.fixture(scope="module")
 def interrupted(tmp_path_factory):
     """A run stopped by Ctrl-C after its third epoch's backup (latest: epoch 3, previous: epoch 2)."""
-    from lungxray.backup import SafeBackupAndRestore
+    from lungxray.run.backup import SafeBackupAndRestore
 
     out = tmp_path_factory.mktemp("cut")
     real, count = SafeBackupAndRestore._save_model, []
@@ -359,8 +360,8 @@ def test_rescore_never_writes_into_a_folder_a_run_holds(tmp_path):
 
     from filelock import FileLock
 
-    from lungxray.guard import LOCK_NAME, RunFolderBusy
-    from lungxray.rescore import rescore_run
+    from lungxray.cli.rescore import rescore_run
+    from lungxray.run.guard import LOCK_NAME, RunFolderBusy
 
     run = tmp_path / "lstm"
     shutil.copytree(Path(__file__).parents[1] / "reports/uly2023/offline/lstm", run)

@@ -5,9 +5,9 @@ import numpy as np
 
 from lungxray.data.layouts import Record
 from lungxray.data.pipeline import AugmentConfig, ImageConfig, ImagePipeline
-from lungxray.features import FeaturePipeline, frozen_parts, weights_digest
 from lungxray.models.backbones import cnn_classifier, cnn_lstm_classifier
-from lungxray.train import set_determinism
+from lungxray.run.features import FeaturePipeline, frozen_parts, weights_digest
+from lungxray.run.training import set_determinism
 from tests.helpers import write_png
 
 
@@ -51,7 +51,7 @@ def test_trainable_backbone_is_not_cached():
 
 def test_feature_caching_advances_a_progress_bar(tmp_path, monkeypatch):
     """One bar per split, one step per predicted batch; the features are those of the backbone."""
-    import lungxray.features
+    import lungxray.run.features
 
     bars = []
 
@@ -66,7 +66,7 @@ def test_feature_caching_advances_a_progress_bar(tmp_path, monkeypatch):
         def close(self):
             self.closed = True
 
-    monkeypatch.setattr(lungxray.features, "progress", lambda it, desc, total=None, unit="it": Bar(desc, total))
+    monkeypatch.setattr(lungxray.run.features, "progress", lambda it, desc, total=None, unit="it": Bar(desc, total))
     pipe = _pipe(tmp_path)
     bb, _ = frozen_parts(cnn_lstm_classifier(1, (32, 32, 3), None, sequence="positions", frozen=True))
     feats = FeaturePipeline(pipe, bb)

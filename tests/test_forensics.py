@@ -1,4 +1,4 @@
-"""Unit tests for lungxray.forensics on small hand-made cases (no TensorFlow)."""
+"""Unit tests for lungxray.audit.forensics on small hand-made cases (no TensorFlow)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
 
-from lungxray import forensics as fx
+from lungxray.audit import forensics as fx
 
 COVID = {"COVID": 3616, "Lung_Opacity": 6012, "Normal": 10192, "Viral Pneumonia": 1345}
 PAPER_TRAIN = {"COVID": 2379, "Lung_Opacity": 3825, "Normal": 6509, "Viral Pneumonia": 832}

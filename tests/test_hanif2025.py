@@ -79,7 +79,7 @@ def test_timing_is_judged_against_the_elapsed_time_not_the_smoothed_rate():
 
 
 def test_the_reported_82_percent_cannot_come_from_the_72_image_validation_folder():
-    from lungxray.audit_tools import rate_claims
+    from lungxray.audit.tools import rate_claims
 
     (c,) = [c for r in H.EVIDENCE.rates if r.stated_n == H.SET_SIZES["valid"] for c in rate_claims(H.STUDY.id, r)]
     assert c.tool == "denominator" and not c.consistent and c.severity == "major"
@@ -88,7 +88,7 @@ def test_the_reported_82_percent_cannot_come_from_the_72_image_validation_folder
 
 def test_batch_sizes_recovered_from_the_log_are_the_defaults():
     """Both logs and 259/315 correct on the last epoch: 32 is the only usual size that explains them all."""
-    from lungxray.audit_tools import joint_batch_claims
+    from lungxray.audit.tools import joint_batch_claims
 
     (joint,) = joint_batch_claims(H.STUDY.id, H.EVIDENCE.rates)
     assert joint.evidence["usual_sizes"] == [32]
@@ -140,7 +140,7 @@ def test_declared_duplicate_counts_match_the_real_files():
     from types import SimpleNamespace
 
     from lungxray.data.layouts import Record
-    from lungxray.evaluate import deduplicated_test_mask
+    from lungxray.run.evaluate import deduplicated_test_mask
 
     recs = [Record(p, c, s) for p, (s, c, _) in d.items()]
     pipe = SimpleNamespace(split_records=lambda s: [r for r in recs if r.split == s])
@@ -154,8 +154,8 @@ def test_train_batch_mean_accuracy_is_recovered_from_keras_running_mean():
     accuracies of the training pass equal those of predict() over the same batches."""
     import keras
 
-    from lungxray.metrics import batch_mean_accuracy
-    from lungxray.train import TrainBatchMeanAccuracy
+    from lungxray.judge.metrics import batch_mean_accuracy
+    from lungxray.run.training import TrainBatchMeanAccuracy
 
     keras.utils.set_random_seed(3)
     rng = np.random.default_rng(0)
@@ -173,7 +173,7 @@ def test_deduplicated_test_set_keeps_one_copy_of_each_unseen_image():
     from types import SimpleNamespace
 
     from lungxray.data.layouts import Record
-    from lungxray.evaluate import deduplicated_test_mask
+    from lungxray.run.evaluate import deduplicated_test_mask
 
     recs = [Record("t1", "a", "train"), Record("x1", "a", "test"), Record("x2", "a", "test"),
             Record("x3", "b", "test"), Record("x4", "b", "test"), Record("x5", "b", "test")]

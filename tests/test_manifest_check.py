@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from lungxray.cli import main as cli_main
+from lungxray.cli.main import main as cli_main
 from lungxray.data import discover, get_dataset
-from lungxray.data.manifest_check import check_manifest, manifest_hashes
+from lungxray.data.manifest_verify import check_manifest, manifest_hashes
 from lungxray.data.splits import (
     FIELDS,
     SplitConfig,

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lungxray import metrics as M
+from lungxray.judge import metrics as M
 
 CLASSES = ("Normal", "Pneumonia", "Cardiomegaly", "Pneumothorax")
 

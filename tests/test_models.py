@@ -4,7 +4,7 @@ import pytest
 from lungxray.errors import WeightsError
 from lungxray.models import ModelConfig, build_model
 from lungxray.models.mobilenetv2 import mobilenetv2_classifier, set_trainable_tail
-from lungxray.models.weights import load_application, parse_weights
+from lungxray.models.pretrained import load_application, parse_weights
 
 
 def test_last_12_layers_readings():

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lungxray import results as R
-from lungxray.cli import main as cli_main
+from lungxray.cli.main import main as cli_main
 from lungxray.data.synthetic import make_dataset
-from lungxray.models.weightfiles import weights_departures
-from lungxray.runner import main as run_main
-from lungxray.study import get_study
+from lungxray.models.weight_files import weights_departures
+from lungxray.results import files as R
+from lungxray.run.runner import main as run_main
+from lungxray.spec.study import get_study
 from tests.test_weightfiles import MNV2_224, fake_keras_weights, sha256
 
 pytestmark = pytest.mark.slow

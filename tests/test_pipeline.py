@@ -79,7 +79,7 @@ def test_decoding_happens_once(tmp_path):
 
 
 def test_seed_zero_training_order_works(tmp_path):
-    from lungxray.train import set_determinism
+    from lungxray.run.training import set_determinism
 
     set_determinism(0)
     recs = _noise_folder(tmp_path, 4)
@@ -92,7 +92,7 @@ def test_contrast_augmentation_is_seeded_per_epoch_like_the_other_layers(tmp_pat
     a fresh pipeline started at epoch 2 draws what one that ran epochs 0 and 1 first draws."""
     import keras
 
-    from lungxray.train import EpochSeeds
+    from lungxray.run.training import EpochSeeds
 
     recs = _noise_folder(tmp_path)
     img = ImageConfig(16, "grayscale", "bilinear", "rescale")
@@ -140,7 +140,7 @@ def test_segmentation_runs_once_per_image_inside_the_pipeline(tmp_path):
 
 
 def _augment(cfg: AugmentConfig, x: np.ndarray, seed: int = 0) -> np.ndarray:
-    from lungxray.data.pipeline import build_augmenter
+    from lungxray.data.augment import build_augmenter
 
     return np.asarray(build_augmenter(cfg, seed)(x, training=True))
 
@@ -148,7 +148,7 @@ def _augment(cfg: AugmentConfig, x: np.ndarray, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("factor", [0.83, 0.9, 1.0, 1.07, 1.2])
 def test_generator_brightness_is_image_data_generators(factor):
     legacy = pytest.importorskip("keras.src.legacy.preprocessing.image")
-    from lungxray.data.augment import RandomBrightnessFactor
+    from lungxray.data.brightness import RandomBrightnessFactor
 
     x = np.random.default_rng(0).integers(0, 256, (16, 16, 3)).astype(np.float32)
     want = legacy.apply_brightness_shift(x, factor, False)  # what ImageDataGenerator.apply_transform calls
@@ -196,7 +196,7 @@ def test_generator_zoom_draws_height_and_width_independently():
 def test_generator_augmenter_resumes_exactly(tmp_path):
     """Every random op owns a seed generator that EpochSeeds sets from (seed, epoch): epoch 1 of a
     fresh pipeline equals epoch 1 after epoch 0 ran (what a resumed run relies on)."""
-    from lungxray.train import EpochSeeds
+    from lungxray.run.training import EpochSeeds
 
     recs = _noise_folder(tmp_path)
     aug = AugmentConfig(rotation_deg=10, hflip=True, zoom=0.1, brightness=0.1, semantics="generator")
@@ -229,7 +229,7 @@ def test_full_batches_drop_the_last_partial_batch(tmp_path):
 
 
 def test_unknown_augmentation_semantics_is_refused():
-    from lungxray.data.pipeline import build_augmenter
+    from lungxray.data.augment import build_augmenter
 
     with pytest.raises(ValueError, match="semantics"):
         build_augmenter(AugmentConfig(hflip=True, semantics="albumentations"), 0)

@@ -10,8 +10,8 @@ import pytest
 
 from lungxray.report import figures as F
 from lungxray.report.layout import build_pdf, story_text, wrap_command
-from lungxray.result_types import Departure
-from lungxray.results import load_results
+from lungxray.results.files import load_results
+from lungxray.results.types import Departure
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 BINARY = REPORTS / "uly2023" / "offline" / "lstm"  # published confusion matrix, positive class COVID
@@ -44,7 +44,7 @@ def test_aggregate_report_bytes_are_reproducible_and_written(tmp_path):
     import shutil
 
     from lungxray.report.aggregate import render_aggregate, write_aggregate_report
-    from lungxray.result_types import AggregateResult
+    from lungxray.results.types import AggregateResult
 
     agg = AggregateResult.load(SEEDS)
     assert render_aggregate(agg) == render_aggregate(agg)
@@ -63,7 +63,7 @@ def test_recorded_command_wraps_into_the_same_command():
 
 def test_run_report_says_each_thing_once_with_its_citation(four):
     from lungxray.report.pdf import run_story
-    from lungxray.study import get_study
+    from lungxray.spec.study import get_study
 
     res = copy.deepcopy(four)
     res.study_notes = [*res.study_notes, res.study_notes[0]]  # a note recorded twice
@@ -81,7 +81,7 @@ def test_roc_section_from_predictions(binary, four):
     from sklearn.metrics import roc_auc_score
 
     from lungxray.report.pdf import roc_section
-    from lungxray.results import read_predictions, read_probabilities
+    from lungxray.results.files import read_predictions, read_probabilities
 
     text = story_text(roc_section(binary, BINARY))
     classes = binary.evaluation.classes
@@ -147,7 +147,7 @@ def test_forest_has_one_row_per_published_number(binary):
 
 def test_suite_collects_a_runs_set_as_one_entry_and_its_cover_fits_one_page():
     from lungxray.report.suite import collect, cover
-    from lungxray.study import load_studies
+    from lungxray.spec.study import load_studies
 
     collected = collect(REPORTS)
     sets = collected["uly2023"]

@@ -2,9 +2,10 @@ import json
 
 import pytest
 
-from lungxray import results as R
-from lungxray.cli import main
+from lungxray.cli.main import main
 from lungxray.errors import ResultsError
+from lungxray.judge.seeds import aggregate
+from lungxray.results import files as R
 
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path):
@@ -55,7 +56,7 @@ def test_check_and_report_exit_nonzero_without_traceback(tmp_path, capsys):
 
 
 def _row(acc, se, n, key="accuracy", label="Accuracy"):
-    from lungxray.result_types import ComparisonRow, Interval
+    from lungxray.results.types import ComparisonRow, Interval
 
     return ComparisonRow(key=key, label=label, definition="", source="T", published=0.9,
                          published_interval=(0.895, 0.905), reproduced=acc,
@@ -75,7 +76,7 @@ def _fake(acc, seed, faithful=True, se=0.01, n=1000):
 def test_aggregate_widens_the_test_interval_by_the_spread_over_seeds():
     from dataclasses import replace
 
-    agg = R.aggregate([_fake(0.87, 1), _fake(0.89, 2), _fake(0.85, 3)])
+    agg = aggregate([_fake(0.87, 1), _fake(0.89, 2), _fake(0.85, 3)])
     st = agg.metrics["accuracy"]
     assert abs(st.mean - 0.87) < 1e-12 and abs(st.std - 0.02) < 1e-12
     (row,) = agg.comparison
@@ -84,17 +85,17 @@ def test_aggregate_widens_the_test_interval_by_the_spread_over_seeds():
     half = t.ppf(0.975, 2) * (0.01 ** 2 + 0.02 ** 2 * (1 + 1 / 3)) ** 0.5  # test-set se and seed std combined
     assert abs(row.interval.hi - (0.87 + half)) < 1e-9 and row.interval.method == "seeds"
     assert row.verdict == "inconclusive"  # 0.87 ± 0.11 holds both 0.90 and a gap of 0.02
-    tight = R.aggregate([_fake(0.80, 1, se=0.0001), _fake(0.80, 2, se=0.0001)])
+    tight = aggregate([_fake(0.80, 1, se=0.0001), _fake(0.80, 2, se=0.0001)])
     assert tight.comparison[0].verdict == "not reproduced"
-    close = R.aggregate([_fake(0.90, 1, se=0.001), _fake(0.901, 2, se=0.001), _fake(0.90, 3, se=0.001)])
+    close = aggregate([_fake(0.90, 1, se=0.001), _fake(0.901, 2, se=0.001), _fake(0.90, 3, se=0.001)])
     assert close.comparison[0].verdict == "consistent"
     # rows are matched by key, not by position
     a, b = _fake(0.87, 1), _fake(0.89, 2)
     b.comparison = list(reversed(b.comparison + [replace(b.comparison[0], key="x", label="X")]))
     a.comparison.append(replace(a.comparison[0], key="x", label="X"))
-    assert [r.key for r in R.aggregate([a, b]).comparison] == ["accuracy", "x"]
+    assert [r.key for r in aggregate([a, b]).comparison] == ["accuracy", "x"]
     empty = _fake(0.89, 2)
     empty.comparison = []
     with pytest.raises(R.ResultsError):
-        R.aggregate([_fake(0.87, 1), empty])
-    assert R.aggregate([_fake(0.9, 1, False)]).comparison[0].verdict.startswith("not comparable")
+        aggregate([_fake(0.87, 1), empty])
+    assert aggregate([_fake(0.9, 1, False)]).comparison[0].verdict.startswith("not comparable")

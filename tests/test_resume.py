@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from lungxray import results as R
+from lungxray.results import files as R
 
 pytestmark = pytest.mark.slow
 

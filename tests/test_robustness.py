@@ -5,10 +5,10 @@ import os
 import keras
 import pytest
 
-from lungxray import results as R
 from lungxray.data.synthetic import make_dataset
-from lungxray.runner import main
-from lungxray.study import get_study
+from lungxray.results import files as R
+from lungxray.run.runner import main
+from lungxray.spec.study import get_study
 from tests.helpers import write_png
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from lungxray import results as R
-from lungxray.check import check_run
+from lungxray.cli.check import check_run
 from lungxray.report.pdf import render
+from lungxray.results import files as R
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def test_every_study_smoke_runs_and_checks(study, tmp_path):
     for p in runs:
         assert (p.parent / R.PREDICTIONS).is_file() and (p.parent / R.REPORT).is_file()
         assert check_run(p).failures == []
-    from lungxray.study import get_study
+    from lungxray.spec.study import get_study
 
     if len(get_study(study).experiments) > 1:  # a study with several experiments gets a side-by-side PDF
         assert (tmp_path / "summary.pdf").is_file()

@@ -2,10 +2,10 @@
 
 import pytest
 
-from lungxray import metrics as M
 from lungxray.data import REGISTRY
 from lungxray.data.pipeline import SCALINGS
-from lungxray.study import load_studies
+from lungxray.judge import metrics as M
+from lungxray.spec.study import load_studies
 
 STUDIES = load_studies()
 

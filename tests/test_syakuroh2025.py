@@ -2,7 +2,8 @@
 
 import pytest
 
-from lungxray.audit import SEVERITIES, audit_study
+from lungxray.audit.claims import SEVERITIES
+from lungxray.audit.runner import audit_study
 from reproductions import syakuroh2025 as S
 
 

@@ -1,7 +1,7 @@
 """uly2023: model selection, input scaling, and the audit of its tables and prose."""
 
-from lungxray import metrics as M
-from lungxray.audit import SEVERITIES
+from lungxray.audit.claims import SEVERITIES
+from lungxray.judge import metrics as M
 from reproductions import uly2023 as U
 
 ST = U.STUDY

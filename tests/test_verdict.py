@@ -1,13 +1,13 @@
-"""The verdict rule and faithfulness by component, on hand-made cases (lungxray.verdict, lungxray.faithful)."""
+"""The verdict rule and faithfulness by component, on hand-made cases (lungxray.judge.verdict, lungxray.judge.faithful)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from lungxray import verdict as V
-from lungxray.faithful import degenerate, departures, is_faithful
-from lungxray.study import load_studies
+from lungxray.judge import verdict as V
+from lungxray.judge.faithful import degenerate, departures, is_faithful
+from lungxray.spec.study import load_studies
 
 
 def est(value, lo, hi, n=100):
@@ -84,7 +84,7 @@ def _res(experiment="lstm", variant=None, per_class_limit=500, **prov):
     """What ``departures`` reads of a run: its provenance (typed) and a few config fields."""
     from types import SimpleNamespace as NS
 
-    from lungxray.result_types import CountMismatch, Provenance
+    from lungxray.results.types import CountMismatch, Provenance
 
     base = {"seed": 0, "split_seed": 0, "weights": "not applicable", "weights_description": "",
             "dataset": "covid19-radiography", "data_root": "", "epochs_requested": 15}
@@ -133,7 +133,7 @@ def _agg(tmp, name, verdict, lo, hi):
 
 
 def test_a_shorter_rerun_may_widen_but_not_contradict_the_committed_verdict(tmp_path):
-    from lungxray.check import compare_verdicts
+    from lungxray.cli.check import compare_verdicts
 
     ref = _agg(tmp_path, "ref", V.CONSISTENT, 0.83, 0.87)
     assert not compare_verdicts(_agg(tmp_path, "a", V.INCONCLUSIVE, 0.75, 0.95), ref).failures

@@ -1,6 +1,6 @@
 import json
 
-from lungxray.cli import main
+from lungxray.cli.main import main
 from lungxray.data import discover, get_dataset
 from lungxray.data.verify import verify
 from tests.helpers import shared, write_png

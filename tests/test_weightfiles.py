@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from keras.src.legacy.saving import legacy_h5_format
 
-from lungxray.cli import main as cli_main
+from lungxray.cli.main import main as cli_main
 from lungxray.errors import WeightsError
 from lungxray.models.mobilenetv2 import mobilenetv2_classifier
-from lungxray.models.weightfiles import (
+from lungxray.models.weight_files import (
     file_record,
     is_published_file,
     keras_file,
@@ -106,7 +106,7 @@ def test_imagenet_from_keras_cache_is_recorded_and_is_that_file(keras_home, mnv2
 
 
 def test_wrong_resnet50_in_cache_offline_names_the_file(keras_home, monkeypatch):
-    from lungxray.models.weights import load_application
+    from lungxray.models.pretrained import load_application
 
     (keras_home / "models" / keras_file("resnet50").name).write_bytes(b"damaged")
 

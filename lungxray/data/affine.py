@@ -3,7 +3,7 @@
 The Keras preprocessing layers of ``lungxray.data.pipeline.augmentation_layers`` (flip, rotation,
 zoom, shift, brightness, contrast, with the semantics of each study: ``"layers"`` or
 ImageDataGenerator's ``"generator"``) still draw the random parameters: each owns its seeded
-Keras seed generator, so ``lungxray.train.EpochSeeds`` sets their state from (seed, epoch)
+Keras seed generator, so ``lungxray.run.training.EpochSeeds`` sets their state from (seed, epoch)
 exactly as before and a resumed run draws what an uninterrupted one draws. What changes is how
 the draws are applied:
 
@@ -28,6 +28,8 @@ from collections.abc import Sequence
 
 import keras
 import tensorflow as tf
+
+from lungxray.data.brightness import RandomBrightnessFactor
 
 GEOMETRIC = (keras.layers.RandomFlip, keras.layers.RandomRotation, keras.layers.RandomZoom,
              keras.layers.RandomTranslation)
@@ -138,8 +140,6 @@ class ComposedAugmentation(keras.layers.Layer):
         exactly unless x + d leaves [0, 1] (the layers clip in between). ImageDataGenerator
         brightness (``RandomBrightnessFactor``) multiplies uint8 levels, truncating before and after.
         """
-        from lungxray.data.augment import RandomBrightnessFactor
-
         if not self.photometric:
             return x
         a = b = None

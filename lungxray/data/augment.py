@@ -16,7 +16,7 @@ images a model sees:
 The layers draw with the generator's distributions; ``lungxray.data.affine.ComposedAugmentation``
 applies rotation, zoom, shift and flip as one affine matrix (one bilinear resampling, nearest fill),
 as the generator does. Every
-layer owns a Keras seed generator, so ``lungxray.train.EpochSeeds`` sets its state from
+layer owns a Keras seed generator, so ``lungxray.run.training.EpochSeeds`` sets its state from
 (seed, epoch) exactly as it does for the default augmenter, and a resumed run repeats an
 uninterrupted one.
 """
@@ -25,28 +25,9 @@ from __future__ import annotations
 
 import keras
 
-from lungxray.data.pipeline import AugmentConfig
-
-
-class RandomBrightnessFactor(keras.layers.RandomBrightness):
-    """``ImageDataGenerator(brightness_range=(1 - f, 1 + f))`` on images in ``value_range``.
-
-    The factor is drawn per image from [1 - f, 1 + f] (RandomBrightness' own seeded draw,
-    read as a factor instead of a delta). Like PIL on uint8, values are truncated to the 256
-    levels of ``value_range`` before and after the multiplication and clipped at its top.
-    """
-
-    def transform_images(self, images, transformation, training=True):
-        if not training:
-            return images
-        ops = self.backend.numpy
-        lo, hi = self.value_range
-        span = hi - lo
-        factor = 1.0 + self.backend.cast(transformation["rgb_delta"], images.dtype) / span
-        levels = (images - lo) / span * 255.0
-        levels = ops.floor(levels + 1e-3)  # uint8 conversion truncates (1e-3 absorbs float error on k/255)
-        levels = ops.floor(ops.clip(levels * factor, 0.0, 255.0))
-        return levels / 255.0 * span + lo
+from lungxray.data.affine import ComposedAugmentation
+from lungxray.data.brightness import RandomBrightnessFactor
+from lungxray.spec.config import AugmentConfig
 
 
 def generator_augmenter(cfg: AugmentConfig, seed: int) -> keras.Sequential | None:
@@ -74,3 +55,49 @@ def generator_layers(cfg: AugmentConfig, seed: int) -> list:
     if cfg.brightness:
         layers.append(RandomBrightnessFactor(cfg.brightness, value_range=(0.0, 1.0), seed=seed + 4))
     return layers
+
+
+def build_augmenter(cfg: AugmentConfig, seed: int, composed: bool = True):
+    """The training augmentation of ``cfg``: by default one affine resampling and one multiply-add per
+    image (``lungxray.data.affine.ComposedAugmentation``); ``composed=False`` gives the same seeded
+    layers as a ``keras.Sequential`` that applies them one after another (the reference it is tested
+    against). Either way the random draws come from the same layers' seed generators."""
+    layers = augmentation_layers(cfg, seed)
+    if not layers:
+        return None
+    name = "augmentation_generator" if cfg.semantics == "generator" else "augmentation"
+    if composed:
+        return ComposedAugmentation(layers, name=name)
+    return keras.Sequential(layers, name=name)
+
+
+def augmentation_layers(cfg: AugmentConfig, seed: int) -> list:
+    """The seeded Keras layers of ``cfg``, in the order they apply (and their seed generators are numbered)."""
+    if cfg.semantics == "generator":
+        return generator_layers(cfg, seed)
+    if cfg.semantics != "layers":
+        raise ValueError(f"unknown augmentation semantics {cfg.semantics!r}: layers or generator")
+    L = keras.layers
+    layers = []
+    if cfg.hflip or cfg.vflip:
+        mode = "horizontal_and_vertical" if cfg.hflip and cfg.vflip else ("horizontal" if cfg.hflip else "vertical")
+        layers.append(L.RandomFlip(mode, seed=seed))
+    if cfg.rotation_deg:
+        layers.append(L.RandomRotation(cfg.rotation_deg / 360.0, fill_mode="constant", seed=seed + 1))
+    if cfg.zoom or cfg.crop:
+        lo, hi = -max(cfg.zoom, cfg.crop), cfg.zoom  # negative = zoom in (crop)
+        layers.append(L.RandomZoom((lo, hi), fill_mode="constant", seed=seed + 2))
+    if cfg.shift:
+        layers.append(L.RandomTranslation(cfg.shift, cfg.shift, fill_mode="constant", seed=seed + 3))
+    if cfg.brightness:
+        layers.append(L.RandomBrightness(cfg.brightness, value_range=(0.0, 1.0), seed=seed + 4))
+    layers += contrast_layers(cfg, seed)
+    return layers
+
+
+def contrast_layers(cfg: AugmentConfig, seed: int) -> list:
+    """RandomContrast, seeded like the other layers (its seed state is reset per (seed, epoch) by
+    lungxray.run.training.EpochSeeds, so a resumed run draws what an uninterrupted one draws)."""
+    if not cfg.contrast:
+        return []
+    return [keras.layers.RandomContrast(cfg.contrast, value_range=(0.0, 1.0), seed=seed + 5)]

@@ -37,7 +37,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from lungxray.data.layouts import Record
-    from lungxray.data.pipeline import ImageConfig
+    from lungxray.spec.config import ImageConfig
 
 CACHE_ENV = "LUNGXRAY_CACHE"
 RAM_ENV = "LUNGXRAY_RAM_BUDGET"  # bytes of decoded images a run may hold in memory (suffix K, M, G allowed)
@@ -206,7 +206,7 @@ def _finish_fn(image: ImageConfig):
 
     with _fns_lock:
         if image not in _fns:
-            from lungxray.data.pipeline import resize_uint8, segmented
+            from lungxray.data.images import resize_uint8, segmented
 
             @tf.function(input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
             def finish(img):

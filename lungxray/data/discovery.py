@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from lungxray.data.datasets import DatasetSpec
 from lungxray.data.layouts import Layout, Record, ScanResult
-from lungxray.data.registry import DatasetSpec
 from lungxray.data.sniff import junk_reason
 from lungxray.errors import DataError, DataNotFoundError
 

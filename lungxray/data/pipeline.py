@@ -18,8 +18,12 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from lungxray.config import AugmentConfig, ImageConfig  # noqa: F401  (re-exported)
+from lungxray.data.augment import build_augmenter
+from lungxray.data.cache import DecodeCache, DecodedStore, screen_decode
+from lungxray.data.images import decode_resize, resize_uint8, segmented  # noqa: F401  (the map of the pipeline)
 from lungxray.data.layouts import Record
+from lungxray.errors import DataError
+from lungxray.spec.config import AugmentConfig, ImageConfig  # noqa: F401  (re-exported)
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -49,100 +53,18 @@ def _scaler(name: str):
 SCALINGS = ("rescale", "mobilenet_v2", "resnet50", "torch_imagenet")
 
 
-def decode_resize(data: tf.Tensor, cfg: ImageConfig) -> tf.Tensor:
-    """Encoded PNG/JPEG bytes -> (size, size, channels) uint8."""
-    img = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)  # [0,1]
-    return resize_uint8(img, cfg)
-
-
-def resize_uint8(img: tf.Tensor, cfg: ImageConfig) -> tf.Tensor:
-    """A decoded [0, 1] RGB image -> (size, size, channels) uint8 (colour mode, resize, round)."""
-    if cfg.color == "grayscale":
-        img = tf.image.rgb_to_grayscale(img)
-    img = tf.image.resize(img, (cfg.size, cfg.size), method=cfg.resize_method)
-    img = tf.round(tf.clip_by_value(img, 0.0, 1.0) * 255.0)
-    img = tf.cast(img, tf.uint8)
-    img.set_shape((cfg.size, cfg.size, cfg.channels))
-    return img
-
-
-def build_augmenter(cfg: AugmentConfig, seed: int, composed: bool = True):
-    """The training augmentation of ``cfg``: by default one affine resampling and one multiply-add per
-    image (``lungxray.data.affine.ComposedAugmentation``); ``composed=False`` gives the same seeded
-    layers as a ``keras.Sequential`` that applies them one after another (the reference it is tested
-    against). Either way the random draws come from the same layers' seed generators."""
-    import keras
-
-    layers = augmentation_layers(cfg, seed)
-    if not layers:
-        return None
-    name = "augmentation_generator" if cfg.semantics == "generator" else "augmentation"
-    if composed:
-        from lungxray.data.affine import ComposedAugmentation
-
-        return ComposedAugmentation(layers, name=name)
-    return keras.Sequential(layers, name=name)
-
-
-def augmentation_layers(cfg: AugmentConfig, seed: int) -> list:
-    """The seeded Keras layers of ``cfg``, in the order they apply (and their seed generators are numbered)."""
-    if cfg.semantics == "generator":
-        from lungxray.data.augment import generator_layers
-
-        return generator_layers(cfg, seed)
-    if cfg.semantics != "layers":
-        raise ValueError(f"unknown augmentation semantics {cfg.semantics!r}: layers or generator")
-    import keras
-
-    L = keras.layers
-    layers = []
-    if cfg.hflip or cfg.vflip:
-        mode = "horizontal_and_vertical" if cfg.hflip and cfg.vflip else ("horizontal" if cfg.hflip else "vertical")
-        layers.append(L.RandomFlip(mode, seed=seed))
-    if cfg.rotation_deg:
-        layers.append(L.RandomRotation(cfg.rotation_deg / 360.0, fill_mode="constant", seed=seed + 1))
-    if cfg.zoom or cfg.crop:
-        lo, hi = -max(cfg.zoom, cfg.crop), cfg.zoom  # negative = zoom in (crop)
-        layers.append(L.RandomZoom((lo, hi), fill_mode="constant", seed=seed + 2))
-    if cfg.shift:
-        layers.append(L.RandomTranslation(cfg.shift, cfg.shift, fill_mode="constant", seed=seed + 3))
-    if cfg.brightness:
-        layers.append(L.RandomBrightness(cfg.brightness, value_range=(0.0, 1.0), seed=seed + 4))
-    layers += contrast_layers(cfg, seed)
-    return layers
-
-
-def contrast_layers(cfg: AugmentConfig, seed: int) -> list:
-    """RandomContrast, seeded like the other layers (its seed state is reset per (seed, epoch) by
-    lungxray.train.EpochSeeds, so a resumed run draws what an uninterrupted one draws)."""
-    import keras
-
-    if not cfg.contrast:
-        return []
-    return [keras.layers.RandomContrast(cfg.contrast, value_range=(0.0, 1.0), seed=seed + 5)]
-
-
-def segmented(img: tf.Tensor, cfg: ImageConfig) -> tf.Tensor:
-    """The decoded uint8 image after ``cfg.segmentation`` (lungxray.data.segment), unchanged for "none"."""
-    if cfg.segmentation == "none":
-        return img
-    from lungxray.data.segment import tf_segment
-
-    return tf_segment(img, cfg.segmentation)
-
-
 def epoch_shuffled(ds: tf.data.Dataset, n: int, seed: int, epoch: tf.Variable) -> tf.data.Dataset:
     """``ds`` shuffled in an order that depends on (seed, the epoch variable's value) only.
 
     TensorFlow cannot take this tensor seed while its global seed is 0 (it compares the seed pair
-    with (0, 0)); ``lungxray.train.set_determinism`` avoids that global seed.
+    with (0, 0)); ``lungxray.run.training.set_determinism`` avoids that global seed.
     """
     from tensorflow.python.eager import context
 
     global_seed = context.global_seed() if context.executing_eagerly() else tf.compat.v1.get_default_graph().seed
     if global_seed is not None and global_seed % (2**31 - 1) == 0:
         raise ValueError("TensorFlow's global seed is 0, which epoch-seeded shuffling cannot use: seed through "
-                         "lungxray.train.set_determinism (or tf.random.set_seed with another value)")
+                         "lungxray.run.training.set_determinism (or tf.random.set_seed with another value)")
     shuffled = tf.data.Dataset.from_tensors(0).flat_map(
         lambda _: ds.shuffle(max(n, 1), seed=seed * 1_000_003 + epoch, reshuffle_each_iteration=False))
     return shuffled.apply(tf.data.experimental.assert_cardinality(n))  # flat_map hides the length from Keras
@@ -175,7 +97,7 @@ class ImagePipeline:
         self.cache, self.quiet, self.ram_budget = cache, quiet, ram_budget
         self._store = None
         # Training order and augmentation depend on (seed, epoch) only, so a resumed run repeats an
-        # uninterrupted one; lungxray.train.EpochSeeds sets this at the start of every epoch.
+        # uninterrupted one; lungxray.run.training.EpochSeeds sets this at the start of every epoch.
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="data_epoch")
         self._augmenter = build_augmenter(augment, seed) if augment.active else None
         self._scale = _scaler(image.scaling)
@@ -189,9 +111,6 @@ class ImagePipeline:
     def store(self):
         """The decoded images of every record (``lungxray.data.cache.DecodedStore``), built on first use."""
         if self._store is None:
-            from lungxray.data.cache import DecodeCache, DecodedStore, screen_decode
-            from lungxray.errors import DataError
-
             cache = self.cache or DecodeCache()
             todo = list({r.path: r for r in self.records
                          if r.path not in self.hashes or not cache.has(self.hashes[r.path], self.image)}.values())

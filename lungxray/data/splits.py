@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-from lungxray.config import SplitConfig  # noqa: F401  (re-exported)
 from lungxray.data.layouts import Record, natural_key
 from lungxray.errors import DataError
+from lungxray.spec.config import SplitConfig  # noqa: F401  (re-exported)
 
 SPLITS = ("train", "val", "test")
 

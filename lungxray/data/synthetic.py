@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from lungxray.data.registry import get_dataset
-from lungxray.registry import Registry
+from lungxray.data.datasets import get_dataset
+from lungxray.spec.registry import Registry
 
 
 def class_image(k: int, n_classes: int, size: int, rng: np.random.Generator) -> np.ndarray:

@@ -7,11 +7,11 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from lungxray._util.progress import progress
+from lungxray.data.datasets import DatasetSpec
 from lungxray.data.discovery import Discovered
 from lungxray.data.layouts import Record
-from lungxray.data.registry import DatasetSpec
 from lungxray.data.sniff import header_problem, plain_tf_message, what_is
-from lungxray.progress import progress
 
 
 def sha256_file(path: Path) -> str:

@@ -3,17 +3,17 @@
 Models built here have two named sub-models, ``backbone`` (image -> feature map) and
 ``head`` (feature map -> output). When the backbone is frozen and the study does not
 augment, the runner computes the backbone's features once and trains the head on them
-(``lungxray.features``); the full model gives the same predictions.
+(``lungxray.run.features``); the full model gives the same predictions.
 """
 
 from __future__ import annotations
 
 import keras
 
-from lungxray.models import MODELS, output_activation
+from lungxray.models.contract import MODELS, output_activation
 from lungxray.models.heads import classification_head
 from lungxray.models.mobilenetv2 import set_bn_momentum, set_trainable_tail
-from lungxray.models.weights import load_application
+from lungxray.models.pretrained import load_application
 
 APPS = {"resnet50": (keras.applications.ResNet50, "ResNet50"),
         "mobilenetv2": (keras.applications.MobileNetV2, "MobileNetV2")}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import keras
 
-from lungxray.models import MODELS, output_activation
+from lungxray.models.contract import MODELS, output_activation
 from lungxray.models.heads import classification_head
-from lungxray.models.weights import load_application
+from lungxray.models.pretrained import load_application
 
 
 def set_trainable_tail(base: keras.Model, n: int | None, count: str = "layers") -> None:

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from lungxray.errors import WeightsError
-from lungxray.models import MODELS, output_activation
+from lungxray.models.contract import MODELS, output_activation
 
 L = keras.layers
 BN_EPS, BN_MOMENTUM = 1e-5, 0.9
@@ -72,7 +72,7 @@ def resnet18_classifier(n_outputs: int, input_shape=(224, 224, 3), weights: str 
                            "and pass --weights PATH/resnet18-f37072fd.pth, "
                            "or pass --weights none (not faithful).")
     if weights:
-        from lungxray.models.weightfiles import note_loaded, torchvision_resnet18
+        from lungxray.models.weight_files import note_loaded, torchvision_resnet18
 
         load_torchvision_state_dict(model, read_state_dict(weights), skip_mismatched_fc=True)
         note_loaded(weights, torchvision_resnet18())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from lungxray.models import MODELS, output_activation
+from lungxray.models.contract import MODELS, output_activation
 
 L = keras.layers
 

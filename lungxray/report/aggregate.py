@@ -24,8 +24,8 @@ from lungxray.report.layout import (
     verdict_colour,
 )
 from lungxray.report.pdf import departure_banners, head
-from lungxray.result_types import AggregateResult
-from lungxray.results import atomic_write_bytes
+from lungxray.results.files import atomic_write_bytes
+from lungxray.results.types import AggregateResult
 
 AGGREGATE_REPORT = "aggregate.pdf"
 
@@ -69,7 +69,7 @@ def aggregate_story(agg: AggregateResult, level: str = "title") -> list[Flowable
     story.append(para(
         f"Seeds {', '.join(map(str, agg.seeds))}; split seeds {', '.join(map(str, agg.split_seeds))}. "
         "The interval is where one more run of the same pipeline lands (95%): the mean ± Student's t quantile "
-        "times the test-set standard error and the spread over seeds together (lungxray/verdict.py); small dots "
+        "times the test-set standard error and the spread over seeds together (lungxray/judge/verdict.py); small dots "
         "are the seeds, one each."))
     story += [KeepTogether([para("Published vs reproduced over seeds", "h1"),
                             figure(F.forest(F.forest_rows(agg.comparison, seed_points(agg))))]), gap()]

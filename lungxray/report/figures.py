@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from lungxray.report.layout import verdict_colour, verdict_short  # noqa: E402
-from lungxray.result_types import AggregateRow, ComparisonRow  # noqa: E402
+from lungxray.results.types import AggregateRow, ComparisonRow  # noqa: E402
 
 RC = {"font.size": 8, "font.family": "DejaVu Sans", "axes.titlesize": 9, "axes.labelsize": 8,
       "xtick.labelsize": 7, "ytick.labelsize": 7, "legend.fontsize": 7, "svg.hashsalt": "lungxray"}

@@ -14,7 +14,7 @@ output is 4-D (batch, height, width, channels), looking inside nested models too
   compositions, ``lungxray.models.backbones``; a keras.applications model inside a Sequential or functional
   model): the layers are applied in order, and a nested model holding the map is entered recursively.
 
-The feature-cache split (``lungxray.features``: a frozen ``backbone`` computed once, the ``head`` trained on its
+The feature-cache split (``lungxray.run.features``: a frozen ``backbone`` computed once, the ``head`` trained on its
 features) shares its layers with the full model, so Grad-CAM is computed on the full model that the runner
 built: backbone (image -> map) then head (map -> score).
 """

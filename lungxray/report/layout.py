@@ -52,7 +52,7 @@ MARGIN = 14 * mm
 FRAME_WIDTH = A4[0] - 2 * MARGIN
 FRAME_HEIGHT = A4[1] - 2 * MARGIN - 8 * mm  # the footer's line
 
-# verdict -> (colour, short name); the six verdicts of lungxray.verdict
+# verdict -> (colour, short name); the six verdicts of lungxray.judge.verdict
 VERDICT_STYLE: dict[str, tuple[str, str]] = {
     "consistent": ("#2e7d32", "consistent"),
     "inconclusive": ("#b26a00", "inconclusive"),

@@ -33,13 +33,13 @@ from lungxray.report.layout import (
     table,
     verdict_colour,
 )
-from lungxray.result_types import ComparisonRow, Departure, RunResult
-from lungxray.results import GRADCAM, PREDICTIONS, atomic_write_bytes
+from lungxray.results.files import GRADCAM, PREDICTIONS, atomic_write_bytes
+from lungxray.results.types import ComparisonRow, Departure, RunResult
 
 
 def citation(study_id: str) -> str:
     """The paper's citation as its study module records it ('' for a study not registered here)."""
-    from lungxray.study import load_studies
+    from lungxray.spec.study import load_studies
 
     study = load_studies().get(study_id)
     return study.citation if study is not None else ""
@@ -107,7 +107,7 @@ def definitions(rows: list[ComparisonRow]) -> list[Flowable]:
              "the run has a departure from the paper that is not minor (the banner at the top says which); not run: the "
              "metric is undefined on this test set (no images of the class, or none predicted as it), so no value is "
              "shown; training log: a logged "
-             "value of the evaluated epoch, shown for information and never held (lungxray/verdict.py)."]
+             "value of the evaluated epoch, shown for information and never held (lungxray/judge/verdict.py)."]
     for r in rows:
         if r.readings:
             vals = ", ".join(f"{k}{' (compared)' if k == r.compared_with else ''} {fmt(v)}"
@@ -138,7 +138,7 @@ def confusion_section(res: RunResult) -> list[Flowable]:
 
 def roc_section(res: RunResult, run_dir: Path | None) -> list[Flowable]:
     """ROC curves and AUC from the run folder's predictions.csv (none without it)."""
-    from lungxray.results import read_predictions, read_probabilities
+    from lungxray.results.files import read_predictions, read_probabilities
 
     if run_dir is None or not (Path(run_dir) / PREDICTIONS).is_file():
         return []

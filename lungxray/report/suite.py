@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, Flowable, PageBreak
 
-from lungxray.audit import SEVERITIES, Claim, json_ready
+from lungxray.audit.claims import SEVERITIES, Claim, json_ready
 from lungxray.report.aggregate import aggregate_story
 from lungxray.report.layout import (
     SEVERITY_COLOURS,
@@ -31,11 +31,17 @@ from lungxray.report.layout import (
 )
 from lungxray.report.pdf import run_story
 from lungxray.report.summary import confusion_section, table_section
-from lungxray.result_types import AggregateResult, AggregateRow, ComparisonRow, Departure, RunResult
-from lungxray.results import AGGREGATE, atomic_write_bytes, find_results, load_results
+from lungxray.results.files import AGGREGATE, atomic_write_bytes, find_results, load_results
+from lungxray.results.types import (
+    AggregateResult,
+    AggregateRow,
+    ComparisonRow,
+    Departure,
+    RunResult,
+)
 
 if TYPE_CHECKING:
-    from lungxray.study import Study
+    from lungxray.spec.study import Study
 
 
 @dataclass
@@ -112,7 +118,7 @@ def _headline(e: Entry) -> str:
 
 def remedies(study: Study, entries: list[Entry]) -> list[str]:
     """What would make the runs of ``entries`` faithful, one item per kind of departure that is not minor."""
-    from lungxray.data.registry import get_dataset
+    from lungxray.data.datasets import get_dataset
 
     spec = get_dataset(study.dataset)
     data = (f"the full dataset (Kaggle {spec.kaggle_handle})" if spec.kaggle_handle
@@ -138,7 +144,7 @@ def remedies(study: Study, entries: list[Entry]) -> list[str]:
 
 
 def _dataset_line(study: Study) -> str:
-    from lungxray.data.registry import get_dataset
+    from lungxray.data.datasets import get_dataset
 
     spec = get_dataset(study.dataset)
     return f"<br/><b>Data</b>: {esc(spec.title)}" + (f" (Kaggle {esc(spec.kaggle_handle)})" if spec.kaggle_handle
@@ -180,7 +186,8 @@ def _findings_cell(claims: list[Claim]) -> str:
 
 
 def cover(studies: dict[str, Study], collected: dict[str, dict[str, list[Entry]]]) -> list[Flowable]:
-    from lungxray.audit import audit_study, ranked
+    from lungxray.audit.claims import ranked
+    from lungxray.audit.runner import audit_study
 
     story: list[Flowable] = [
         para(f"lungxray suite: do the {len(studies)} papers' numbers hold?", "title"),
@@ -231,7 +238,8 @@ def _evidence(c: Claim) -> str:
 
 def audit_section(study: Study) -> list[Flowable]:
     """The audit ranked by severity: critical and major with their evidence, minor one line each."""
-    from lungxray.audit import audit_study, ranked
+    from lungxray.audit.claims import ranked
+    from lungxray.audit.runner import audit_study
 
     claims = ranked(audit_study(study))
     probs = [c for c in claims if c.problem]
@@ -272,7 +280,7 @@ def study_section(study: Study) -> list[Flowable]:
 
 
 def suite_story(root: Path) -> list[Flowable]:
-    from lungxray.study import load_studies
+    from lungxray.spec.study import load_studies
 
     studies = load_studies()
     collected = collect(root)

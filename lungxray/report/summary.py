@@ -22,8 +22,8 @@ from lungxray.report.layout import (
     verdict_colour,
 )
 from lungxray.report.pdf import banners, head
-from lungxray.result_types import ComparisonRow, RunResult
-from lungxray.results import atomic_write_bytes, find_results, load_results
+from lungxray.results.files import atomic_write_bytes, find_results, load_results
+from lungxray.results.types import ComparisonRow, RunResult
 
 
 def _cell(row: ComparisonRow) -> Flowable:

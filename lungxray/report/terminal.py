@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lungxray.result_types import Interval, RunResult
+from lungxray.results.types import Interval, RunResult
 
 
 def _interval(iv: Interval | None) -> str:

@@ -1,0 +1,1 @@
+"""Private plumbing used by every layer: ``--json`` output, progress bars, TensorFlow's start-up noise, version."""

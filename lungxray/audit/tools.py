@@ -1,0 +1,247 @@
+"""The forensic tools of ``lungxray.audit.forensics``, run on a study's declared ``Evidence``.
+
+A study module declares what its paper prints (``Study.evidence``: split counts, rate
+series with their decimals and the set they were measured on, binary accuracy/precision/
+recall triples, one-vs-rest tables with the text's sentences about them). This module runs
+every tool that applies and turns each result into audit records (``lungxray.audit.claims.Claim``)
+with a severity and the tool's output as evidence. Nothing here knows a study by name.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from lungxray.audit import forensics as F
+from lungxray.audit.claims import Claim, claim, finding
+from lungxray.spec.study import BinaryRates, OneVsRest, RateSeries, SplitEvidence, Study
+
+# Batch sizes worth naming when a set size is n // b * b (a generator whose steps are n // b).
+COMMON_BATCHES = (8, 16, 32, 64, 128, 256)
+MAX_EVIDENCE_MATCHES = 10  # split configurations kept per target in the JSON evidence
+
+
+def _counts(c) -> str:
+    return "/".join(str(v) for v in c.values())
+
+
+# --- 1. split recovery --------------------------------------------------------------------------
+
+def split_claims(sid: str, ev: SplitEvidence) -> list[Claim]:
+    schemes = F.DEFAULT_SCHEMES
+    if ev.test_sizes or ev.val_sizes:
+        schemes = F.make_schemes(ev.test_sizes or F.DEFAULT_FRACTIONS, ev.val_sizes or F.DEFAULT_FRACTIONS)
+    rec = F.recover_split(ev.population, {t.name: (t.part, dict(t.counts)) for t in ev.targets}, schemes=schemes)
+    tried = (f"{len(rec.class_orders)} class orders x {len(rec.seeds)} seeds x {len(rec.schemes)} "
+             "scikit-learn train_test_split schemes")
+    out: list[Claim] = []
+
+    def also(m: F.SplitMatch) -> list[str]:
+        """The other printed targets the same configuration reproduces."""
+        return [o.name for o in ev.targets
+                if all(m.parts.get(o.part, {}).get(c) == n for c, n in o.counts.items())]
+
+    for t, r in zip(ev.targets, rec.targets, strict=True):
+        ranked = sorted(r.matches, key=lambda m: (-len(also(m)), not m.scheme.stratified))
+        evidence = {**r.to_dict(), "matches": [{**m.to_dict(), "also_reproduces": also(m)}
+                                               for m in ranked[:MAX_EVIDENCE_MATCHES]],
+                    "searched": tried, "stated": ev.stated, "experiments": list(t.experiments)}
+        chance = ("" if r.expected_chance_matches is None
+                  else f"; a chance match would be expected {r.expected_chance_matches:.2g} times")
+        if not r.matches:
+            out.append(finding(sid, f"{t.name} ({ev.source})" if ev.source else t.name,
+                               f"split recovery: no common split reproduces {t.name} ({t.part} {_counts(t.counts)})",
+                               explanation=f"none of {r.n_tried:,} configurations ({tried}) gives these counts"
+                               f"{chance}: the split was made another way, or the counts are not of one split",
+                               severity="minor", tool="split-recovery", evidence=evidence))
+            continue
+        m = ranked[0]
+        unprinted = "; ".join(f"{p} {_counts(c)}" for p, c in m.parts.items() if sum(c.values()))
+        others = [o for o in also(m) if o != t.name]
+        with_others = f"; the same configuration also gives {', '.join(others)}" if others else ""
+        fingerprint = r.expected_chance_matches is not None and r.expected_chance_matches < 0.05
+        if m.scheme.stratified:
+            what = (f"{m.scheme.describe()} reproduces {t.name} ({t.part} {_counts(t.counts)})"
+                    f"{with_others}")
+            why = (f"{r.n_matching_configs} of {r.n_tried:,} configurations match: stratified counts barely depend "
+                   "on the seed or the file order, so this shows stratification, not a seed")
+        else:
+            what = (f"split recovered: {t.name} ({t.part} {_counts(t.counts)}) is reproduced exactly by "
+                    f"{m.scheme.describe()} over the file list ordered {', '.join(m.class_order)}, "
+                    f"random_state={m.seeds[0]}{with_others}")
+            why = (f"{r.n_matching_configs} of {r.n_tried:,} configurations match{chance}"
+                   + ("" if fingerprint else ": too many to call it a fingerprint, a lead only"))
+        out.append(finding(sid, t.name, what,
+                           explanation=f"{why}. The split it implies (per class, in the order "
+                           f"{', '.join(ev.population)}): {unprinted}",
+                           severity="minor", tool="split-recovery", evidence=evidence))
+    out += different_test_sets(sid, ev)
+    return out
+
+
+def different_test_sets(sid: str, ev: SplitEvidence) -> list[Claim]:
+    """Experiments whose printed test counts differ were not compared on the same test images."""
+    by_counts: dict[tuple, list] = defaultdict(list)
+    for t in ev.targets:
+        if t.part == "test" and t.experiments:
+            by_counts[tuple(t.counts[c] for c in ev.population)].append(t)
+    if len(by_counts) < 2:
+        return []
+    groups = [sorted({e for t in ts for e in t.experiments}) for ts in by_counts.values()]
+    described = "; ".join(f"{', '.join(g)}: test {'/'.join(map(str, k))}" for g, k in zip(groups, by_counts, strict=True))
+    return [finding(sid, ", ".join(t.name for ts in by_counts.values() for t in ts),
+                    "the experiments were tested on different test sets, so their published numbers are not a "
+                    "comparison on the same images", explanation=f"per-class test counts differ: {described}",
+                    severity="critical", tool="split-recovery",
+                    evidence={"groups": [{"experiments": g, "test_counts": dict(zip(ev.population, k, strict=True))}
+                                         for g, k in zip(groups, by_counts, strict=True)]})]
+
+
+# --- 2./3. denominators and batch sizes ---------------------------------------------------------
+
+def _near(n: int) -> range:
+    return range(max(1, int(n * 0.9)), int(n * 1.1) + 2)
+
+
+def _explain_size(d: int, n: int) -> str:
+    names = [f"{n} // {b} x {b}" for b in COMMON_BATCHES if d != n and (n // b) * b == d]
+    return f"{d} (= {names[0]}: the last partial batch left out)" if names else str(d)
+
+
+def rate_claims(sid: str, ev: RateSeries) -> list[Claim]:
+    out: list[Claim] = []
+    vals = [str(v) for v in ev.values]
+    if ev.batch_mean is not True:
+        rc = F.impossible_on(vals, ev.decimals, ev.stated_n)
+        sizes = F.common_denominators(vals, ev.decimals, _near(ev.stated_n))
+        fits = ", ".join(_explain_size(d, ev.stated_n) for d in sizes[:8]) or "none within 10%"
+        bad = rc.impossible
+        out.append(claim(sid, ev.source, f"{ev.name}: every printed rate is a count over the {ev.stated_n} images "
+                         "it was measured on", len(vals), len(vals) - len(bad), 0,
+                         explanation=f"{len(bad)} of {len(vals)} values cannot be k/{ev.stated_n} ({', '.join(bad)}); "
+                         f"set sizes near {ev.stated_n} that explain every value: {fits}",
+                         experiment=ev.experiment, severity="major", tool="denominator",
+                         evidence={**rc.to_dict(), "sizes_explaining_all": sizes[:50]}))
+    if ev.batch_mean is not False:
+        bi = F.batch_sizes(vals, ev.decimals, ev.stated_n, drop_last=ev.drop_last, totals=ev.totals)
+        shown = ", ".join(map(str, bi.consistent[:16])) + (" ..." if len(bi.consistent) > 16 else "")
+        common = [b for b in bi.consistent if b in COMMON_BATCHES]
+        if bi.image_level_all:
+            reading = f"every value is also some k/{ev.stated_n}, so the image-level reading fits too"
+        elif ev.batch_mean:
+            reading = (f"{bi.image_level.count(False)} values are no k/{ev.stated_n}: the log is not image-level, "
+                       "as the paper's loader (a mean over batches) predicts")
+        else:
+            reading = (f"{bi.image_level.count(False)} values are no k/{ev.stated_n}: either a mean over batches "
+                       "of that set, or counts over another number of images (see the denominator record)")
+        out.append(finding(sid, ev.source, f"{ev.name}: batch sizes that explain every value as a mean over batches "
+                           f"of {ev.stated_n} images: {shown or 'none'}"
+                           + (f" (of the usual sizes: {', '.join(map(str, common))})" if bi.consistent else ""),
+                           explanation=reading, severity="minor", tool="batch-size", experiment=ev.experiment,
+                           evidence=bi.to_dict()))
+    return out
+
+
+def joint_batch_claims(sid: str, series: Iterable[RateSeries]) -> list[Claim]:
+    """Batch sizes that explain every batch-averaged log of one experiment at once."""
+    by_exp: dict[str, list[RateSeries]] = defaultdict(list)
+    for s in series:
+        if s.batch_mean is True:
+            by_exp[s.experiment].append(s)
+    out = []
+    for exp, ss in by_exp.items():
+        if len(ss) < 2:
+            continue
+        sets = [set(F.batch_sizes([str(v) for v in s.values], s.decimals, s.stated_n,
+                                  drop_last=s.drop_last, totals=s.totals).consistent) for s in ss]
+        both = sorted(set.intersection(*sets))
+        common = [b for b in both if b in COMMON_BATCHES]
+        per_log = {s.name: sorted(b for b in fit if b in COMMON_BATCHES) for s, fit in zip(ss, sets, strict=True)}
+        each = "; ".join(f"{name}: {', '.join(map(str, bs)) or 'none'}" for name, bs in per_log.items())
+        head = (f"batch size recovered: of the usual sizes only {', '.join(map(str, common))} explains all "
+                f"{len(ss)} batch-averaged logs" if common else
+                f"no usual batch size explains all {len(ss)} batch-averaged logs at once: the loaders' batch sizes "
+                "differ, or a log was computed another way")
+        out.append(finding(sid, "; ".join(s.source for s in dict.fromkeys(ss)), head,
+                           explanation=f"usual sizes ({', '.join(map(str, COMMON_BATCHES))}) per log: {each}; "
+                           f"sizes 1-128 explaining every log: {', '.join(map(str, both)) or 'none'}",
+                           severity="minor", tool="batch-size", experiment=exp,
+                           evidence={"logs": [s.name for s in ss], "consistent_with_all": both,
+                                     "usual_sizes": common, "usual_sizes_per_log": per_log}))
+    return out
+
+
+# --- 4. confusion matrices from one-vs-rest tables -----------------------------------------------
+
+def ovr_claims(sid: str, ev: OneVsRest) -> list[Claim]:
+    tables = {c: (tp, fp, fn, tn) for c, tp, fp, fn, tn in zip(ev.classes, ev.tp, ev.fp, ev.fn, ev.tn, strict=True)}
+    rec = F.confusion_from_ovr(tables, max_solutions=2000, count_limit=200_000)
+    if rec.inconsistencies:
+        return [claim(sid, ev.source, f"{ev.name}: the one-vs-rest counts describe one confusion matrix", 1, 0, 0,
+                      explanation="; ".join(rec.inconsistencies), experiment=ev.experiment, severity="major",
+                      tool="confusion-reconstruction", evidence=rec.to_dict())]
+    count = f"{rec.n_solutions}" if rec.complete else f"more than {rec.n_solutions or len(rec.solutions)}"
+    evidence = {**rec.to_dict(), "solutions": [[list(r) for r in s] for s in rec.solutions[:5]]}
+    out = [claim(sid, ev.source, f"{ev.name}: a confusion matrix exists with these one-vs-rest counts", 1,
+                 1 if rec.solutions else 0, 0, explanation=f"{count} matrices fit", experiment=ev.experiment,
+                 severity="major", tool="confusion-reconstruction", evidence=evidence)]
+    if not ev.statements or not rec.solutions:
+        return out
+    chk = F.check_statements(rec, ev.statements)
+    for i, st in enumerate(ev.statements):
+        verdict = chk.verdict(i)
+        ev_i = {"n_candidates": chk.n_candidates, "holds_in": chk.holds_in[i], "exhaustive": chk.exhaustive}
+        if verdict == "some":
+            out.append(finding(sid, ev.source, f"{st.description}: the one-vs-rest table cannot decide it",
+                               explanation=f"true in {chk.holds_in[i]} of {chk.n_candidates} matrices that fit "
+                               f"{ev.name}", severity="minor", tool="confusion-reconstruction",
+                               experiment=ev.experiment, evidence=ev_i))
+        else:
+            out.append(claim(sid, ev.source, st.description, 1, 1 if verdict == "all" else 0, 0,
+                             explanation=f"false in every one of the {chk.n_candidates} matrices that fit {ev.name}",
+                             experiment=ev.experiment, severity="minor", tool="prose", evidence=ev_i))
+    return out
+
+
+# --- 5. implied prevalence ------------------------------------------------------------------------
+
+def binary_claims(sid: str, ev: BinaryRates) -> list[Claim]:
+    iv = F.implied_prevalence(ev.accuracy, ev.precision, ev.recall, ev.decimals)
+    cmp = F.compare_prevalence(iv, ev.described_share)
+    evidence: dict = {"positive_class_reading": cmp.to_dict()}
+    extra = ""
+    if ev.n:
+        for avg in ("binary", "macro"):
+            ps = F.prevalence_search(ev.accuracy, ev.precision, ev.recall, ev.decimals, ev.n, average=avg)
+            evidence[f"{avg}_search"] = ps.to_dict()
+            extra += f"; {ps.summary()}"
+    mid, half = ((iv.lo + iv.hi) / 2, (iv.hi - iv.lo) / 2) if not iv.empty else (float("nan"), 0.0)
+    return [claim(sid, ev.source, f"{ev.name}: the positive share that accuracy {ev.accuracy:g}, precision "
+                  f"{ev.precision:g} and recall {ev.recall:g} imply matches the test set described",
+                  ev.described_share, mid, half,
+                  explanation=f"read as positive-class precision and recall they imply a positive share in "
+                  f"[{iv.lo:.4f}, {iv.hi:.4f}], not {ev.described_share:.4f}{extra}",
+                  experiment=ev.experiment, severity="major", tool="prevalence", evidence=evidence)]
+
+
+# --- all of them ---------------------------------------------------------------------------------
+
+_CACHE: dict[tuple[str, int], tuple[Claim, ...]] = {}
+
+
+def forensic_claims(study: Study) -> list[Claim]:
+    """Every forensic record for ``study`` (cached per process: split recovery takes seconds)."""
+    key = (study.id, id(study.evidence))
+    if key not in _CACHE:
+        ev, sid, out = study.evidence, study.id, []
+        for s in ev.splits:
+            out += split_claims(sid, s)
+        for r in ev.rates:
+            out += rate_claims(sid, r)
+        out += joint_batch_claims(sid, ev.rates)
+        for b in ev.binary:
+            out += binary_claims(sid, b)
+        for o in ev.one_vs_rest:
+            out += ovr_claims(sid, o)
+        _CACHE[key] = tuple(out)
+    return list(_CACHE[key])

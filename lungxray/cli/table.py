@@ -1,0 +1,176 @@
+"""``lungxray table``: every published number against its reproduction, one row per
+study x experiment x metric across the committed runs, for papers and spreadsheets.
+
+The rows come from the ``comparison`` records that ``lungxray.judge.verdict.comparison_rows`` wrote into
+each results.json, and from ``aggregate.json`` of ``--runs`` sets (the set's interval and verdict;
+its seed runs are then left out unless asked for). Nothing is recomputed: a value in the table is
+the value in the file (``lungxray check`` proves the files). :func:`run_rows` and
+:func:`aggregate_rows` take typed results; :func:`collect` finds and loads them under a folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from lungxray.results import files as R
+from lungxray.results.types import AggregateResult, Interval, RunResult
+
+FORMATS = ("md", "csv", "json")
+
+
+@dataclass(frozen=True)
+class Row:
+    study: str
+    experiment: str
+    run: str  # the run folder (or, for a --runs set, the folder holding aggregate.json), relative to the root
+    key: str  # the metric key of the comparison row
+    label: str  # the paper's name for it
+    published: float | None
+    published_lo: float | None  # the published value's rounding interval
+    published_hi: float | None
+    reproduced: float | None  # a run's value, or a --runs set's mean
+    reproduced_lo: float | None  # its 95% interval (None for a training-log value of one run)
+    reproduced_hi: float | None
+    verdict: str
+    faithful: bool
+    weights: str  # --weights of the run(s): imagenet, none, a path, "not applicable"
+    seeds: tuple[int, ...]
+    n_runs: int  # 1, or K for a --runs set
+    tolerance: float | None
+    informational: bool  # a training-log value: shown, never held by `lungxray check`
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["seeds"] = list(self.seeds)
+        return {k: _finite(v) for k, v in d.items()}
+
+
+COLUMNS = tuple(f.name for f in fields(Row))
+
+
+def _finite(v: Any) -> Any:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None else _finite(float(v))
+
+
+def _pair(v: Sequence[Any] | None) -> tuple[float | None, float | None]:
+    return (None, None) if not v else (_num(v[0]), _num(v[1]))
+
+
+def _interval(iv: Interval | None) -> tuple[float | None, float | None]:
+    return (None, None) if iv is None else (_num(iv.lo), _num(iv.hi))
+
+
+def run_rows(res: RunResult, run: str) -> list[Row]:
+    """The rows of one loaded results.json (``run``: its folder, as the table names it)."""
+    seed = res.provenance.seed
+    return [Row(study=res.study, experiment=res.experiment, run=run, key=c.key, label=c.label,
+                published=_num(c.published), published_lo=_pair(c.published_interval)[0],
+                published_hi=_pair(c.published_interval)[1], reproduced=_num(c.reproduced),
+                reproduced_lo=_interval(c.interval)[0], reproduced_hi=_interval(c.interval)[1], verdict=c.verdict,
+                faithful=bool(res.faithful), weights=res.provenance.weights, seeds=(int(seed),), n_runs=1,
+                tolerance=_num(c.tolerance), informational=c.informational)
+            for c in res.comparison]
+
+
+def aggregate_rows(agg: AggregateResult, run: str, weights: str = "") -> list[Row]:
+    """The rows of one loaded aggregate.json of a ``--runs`` set (``weights``: its runs' --weights, which
+    aggregate.json does not hold)."""
+    return [Row(study=agg.study, experiment=agg.experiment, run=run, key=c.key, label=c.label,
+                published=_num(c.published), published_lo=_pair(c.published_interval)[0],
+                published_hi=_pair(c.published_interval)[1], reproduced=_num(c.mean),
+                reproduced_lo=_interval(c.interval)[0], reproduced_hi=_interval(c.interval)[1], verdict=c.verdict,
+                faithful=agg.faithful, weights=weights, seeds=tuple(agg.seeds), n_runs=agg.n_runs,
+                tolerance=_num(c.tolerance), informational=c.informational)
+            for c in agg.comparison]
+
+
+def collect(root: Path, each_seed: bool = False) -> list[Row]:
+    """Every row under ``root``: each run folder's results.json, and each aggregate.json in place of the seed runs
+    it aggregates (``each_seed``: those as well). Ordered by study, then folder, then the paper's order.
+    Files of an older schema are refused with the command that brings them up to date."""
+    root = Path(root)
+
+    def name(p: Path) -> str:
+        rel = p.relative_to(root).as_posix() if p != root else ""
+        return rel or root.name
+
+    rows: list[Row] = []
+    members: set[Path] = set()
+    for agg_path in sorted(root.rglob(R.AGGREGATE)):
+        agg = AggregateResult.load(agg_path, current=True)
+        runs = [agg_path.parent / d for d in agg.runs]
+        members.update(runs)
+        weights = sorted({R.load_results(d).provenance.weights for d in runs if (d / R.RESULTS).is_file()})
+        rows += aggregate_rows(agg, name(agg_path.parent), ", ".join(weights))
+    for p in R.find_results(root):
+        if p.parent in members and not each_seed:
+            continue
+        rows += run_rows(R.load_results(p, current=True), name(p.parent))
+    order = {id(r): i for i, r in enumerate(rows)}
+    return sorted(rows, key=lambda r: (r.study, r.run, order[id(r)]))
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+def to_csv(rows: Iterable[Row]) -> str:
+    """Every column, numbers at full precision (as in the files); empty cells where there is no value."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for r in rows:
+        d = r.to_dict()
+        d["seeds"] = " ".join(str(s) for s in r.seeds)
+        w.writerow(["" if d[c] is None else d[c] for c in COLUMNS])
+    return buf.getvalue()
+
+
+def to_json(rows: Iterable[Row]) -> str:
+    return json.dumps([r.to_dict() for r in rows], indent=2, allow_nan=False) + "\n"
+
+
+def _fmt(v: float | None, digits: int = 4) -> str:
+    return "" if v is None else f"{v:.{digits}g}"
+
+
+def _fmt_iv(lo: float | None, hi: float | None, digits: int = 4) -> str:
+    return "" if lo is None or hi is None else f"[{_fmt(lo, digits)}, {_fmt(hi, digits)}]"
+
+
+def _seeds(seeds: Sequence[int]) -> str:
+    if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ", ".join(str(s) for s in seeds)
+
+
+def to_markdown(rows: Iterable[Row]) -> str:
+    """A GitHub-flavoured Markdown table, numbers to 4 significant digits, intervals as [lo, hi]; a
+    training-log value's label is marked "(log)"."""
+    head = ["study", "experiment", "run", "metric", "label", "published", "published interval", "reproduced",
+            "reproduced interval", "verdict", "faithful", "weights", "seeds"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        reproduced = _fmt(r.reproduced) + (f" (mean of {r.n_runs})" if r.n_runs > 1 and r.reproduced is not None
+                                           else "")
+        cells = [r.study, r.experiment, r.run, r.key, r.label + (" (log)" if r.informational else ""),
+                 _fmt(r.published, 6), _fmt_iv(r.published_lo, r.published_hi, 6), reproduced,
+                 _fmt_iv(r.reproduced_lo, r.reproduced_hi), r.verdict, "yes" if r.faithful else "no", r.weights,
+                 _seeds(r.seeds)]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render(rows: Sequence[Row], fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown table format {fmt!r}; one of {', '.join(FORMATS)}")
+    return {"md": to_markdown, "csv": to_csv, "json": to_json}[fmt](rows)

@@ -1,0 +1,289 @@
+"""Running a study: the ``python -m reproductions.<id>`` command line and its pipeline.
+
+dataset -> split manifest -> tf.data -> model -> fit -> predictions -> metrics ->
+results.json -> report.pdf, one run folder per experiment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from lungxray._util.version import VersionAction
+from lungxray.errors import LungxrayError
+from lungxray.run.prepare import DataSource, prepare
+from lungxray.spec.study import Experiment, RunConfig, Study
+
+log = logging.getLogger("lungxray")
+
+
+def build_parser(study: Study) -> argparse.ArgumentParser:
+    exps = ", ".join(e.name for e in study.experiments)
+    p = argparse.ArgumentParser(
+        prog=f"python -m reproductions.{study.id}",
+        description=f"{study.title}\n\n{study.summary}\n\nExperiments: {exps}. Each writes a run folder "
+        "with results.json, predictions.csv, manifest.csv and report.pdf.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=examples(study),
+    )
+    p.add_argument("--version", action=VersionAction, help="print the version and the git revision of the code, and exit")
+    p.add_argument("--verbose-tf", action="store_true", help="keep TensorFlow's start-up log lines")
+    d = p.add_argument_group("data")
+    d.add_argument("--data-dir", help=f"dataset folder (else ${'LUNGXRAY_DATA'}, else --download)")
+    d.add_argument("--download", action="store_true", help="fetch the dataset from Kaggle with kagglehub")
+    d.add_argument("--manifest", help="reuse the split in this manifest.csv (from an earlier run)")
+    d.add_argument("--allow-count-mismatch", action="store_true",
+                   help="run even when per-class counts differ from the published dataset (marked in the results)")
+    m = p.add_argument_group("model and training")
+    m.add_argument("--weights", default="imagenet",
+                   help="imagenet (default; Keras cache in ~/.keras/models), none (random init, not faithful), "
+                   "or PATH to a weights file")
+    m.add_argument("--variant", action="append", default=[], metavar="NAME=CHOICE",
+                   help="choose a reading of an unstated detail (see --list-variants); repeatable")
+    m.add_argument("--experiment", action="append", default=[], metavar="NAME",
+                   help=f"run only this experiment (repeatable; default all: {exps})")
+    m.add_argument("--epochs", type=int, help="override the paper's epoch count (marks the run as not faithful)")
+    m.add_argument("--seed", type=int, default=42, help="seed for split, initialisation, shuffling, augmentation")
+    m.add_argument("--runs", type=int, default=1, metavar="K",
+                   help="train K times with seeds SEED..SEED+K-1 on one split (made with SEED); each run is kept "
+                   "in <experiment>/seed-N/ and aggregate.json holds mean ± std, the interval where one more run "
+                   "lands and the verdicts")
+    m.add_argument("--resplit", action="store_true",
+                   help="with --runs K: every run draws its own split (and, with a random subset variant, its own "
+                   "images) from its seed, so the spread over seeds includes which images were used")
+    g = p.add_argument_group("bigger machines (off by default: they change the numbers)")
+    g.add_argument("--mixed-precision", action="store_true", help="mixed_float16 compute (GPU)")
+    g.add_argument("--jit", action="store_true", help="XLA-compile the training step")
+    g.add_argument("--strategy", choices=("none", "mirrored"), default="none",
+                   help="mirrored: tf.distribute.MirroredStrategy over all local GPUs, same global batch size")
+    o = p.add_argument_group("output")
+    o.add_argument("--out", help=f"parent folder of the run folders (default runs/{study.id})")
+    o.add_argument("--overwrite", action="store_true", help="replace a finished run folder instead of making -2, -3")
+    o.add_argument("--smoke", action="store_true",
+                   help="generate a small dataset in this study's layout and run everything quickly "
+                   "(weights none, few epochs); proves the pipeline, not the paper")
+    o.add_argument("--tensorboard", action="store_true",
+                   help="write TensorBoard logs to <run folder>/tensorboard (keras.callbacks.TensorBoard)")
+    o.add_argument("--list-variants", action="store_true", help="print the variants and their defaults, then exit")
+    o.add_argument("-q", "--quiet", action="store_true", help="less output")
+    return p
+
+
+def examples(study: Study) -> str:
+    """The --help examples, true for this study: what a faithful run needs (its weight files, where they come
+    from), or that it needs no pretrained weights at all."""
+    from lungxray.models.weight_files import study_weight_files
+
+    files = study_weight_files(study)
+    cmd = f"python -m reproductions.{study.id}"
+    lines = ["Examples:", f"  {cmd} --smoke                 # 2-minute check on generated data"]
+    if not files:
+        lines.append(f"  {cmd} --data-dir DIR          # faithful run (no pretrained part: no weights needed)")
+    else:
+        lines += [f"  {cmd} --data-dir DIR          # faithful run (needs the pretrained weights below)",
+                  f"  {cmd} --data-dir DIR --weights none   # offline: random initialisation, NOT faithful"]
+    lines.append(f"  {cmd} --list-variants")
+    for f, users in files:
+        how = ("Keras finds it in ~/.keras/models by name" if f.place == "keras-cache"
+               else f"give it with --weights PATH/{f.name}")
+        lines.append(f"\nPretrained weights: {f.name} ({', '.join(users)}) from {f.url}; {how}. "
+                     "`python -m lungxray weights` checks what is in place.")
+    return "\n".join(lines) + "\n"
+
+
+def parse_variants(items: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for it in items:
+        if "=" not in it:
+            raise LungxrayError(f"--variant {it!r}: expected NAME=CHOICE (see --list-variants)")
+        k, v = it.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def variants_text(study: Study) -> str:
+    lines = [f"Variants of {study.id} (choose with --variant NAME=CHOICE):"]
+    for v in study.variants:
+        lines.append(f"\n{v.name}: {v.question}")
+        for c, meaning in v.choices.items():
+            mark = " (default)" if c == v.default else ""
+            lines.append(f"  {c}{mark}: {meaning}")
+        if v.why_default:
+            lines.append(f"  why the default: {v.why_default}")
+    return "\n".join(lines)
+
+
+@dataclass
+class RunOptions:
+    data_dir: str | None = None
+    download: bool = False
+    manifest: str | None = None
+    allow_count_mismatch: bool = False
+    weights: str = "imagenet"
+    variants: dict[str, str] | None = None
+    experiments: tuple[str, ...] = ()
+    epochs: int | None = None
+    seed: int = 42
+    out: str | None = None
+    overwrite: bool = False
+    smoke: bool = False
+    verbose: int = 2
+    runs: int = 1
+    split_seed: int | None = None  # None: the run's seed
+    mixed_precision: bool = False
+    jit: bool = False
+    strategy: str = "none"
+    resplit: bool = False  # with runs > 1: split seed = run seed
+    tensorboard: bool = False  # TensorBoard logs in <run folder>/tensorboard
+
+    @classmethod
+    def from_args(cls, a: argparse.Namespace) -> RunOptions:
+        if a.runs < 1:
+            raise LungxrayError("--runs must be at least 1")
+        return cls(a.data_dir, a.download, a.manifest, a.allow_count_mismatch, a.weights,
+                   parse_variants(a.variant), tuple(a.experiment), a.epochs, a.seed, a.out, a.overwrite,
+                   a.smoke, 0 if a.quiet else 2, a.runs, None, a.mixed_precision, a.jit, a.strategy,
+                   a.resplit, a.tensorboard)
+
+
+def main(study: Study, argv: Sequence[str] | None = None) -> int:
+    from lungxray._util import progress
+    from lungxray._util.quiet import quiet_tensorflow
+    from lungxray.errors import message
+    from lungxray.run import guard
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    quiet_tensorflow(verbose="--verbose-tf" in argv)  # before anything imports TensorFlow
+    args = build_parser(study).parse_args(argv)
+    if args.list_variants:
+        print(variants_text(study))
+        return 0
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    progress.set_quiet(args.quiet)
+
+    try:
+        dirs = run_study(study, RunOptions.from_args(args))
+    except KeyboardInterrupt:
+        print(guard.interrupted_message(f"python -m reproductions.{study.id}", argv), file=sys.stderr)
+        return 130
+    except (LungxrayError, ValueError, KeyError) as exc:
+        print(f"error: {message(exc)}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    except OSError as exc:
+        if not guard.is_disk_full(exc):
+            raise
+        print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
+        return 1
+    from lungxray.report.terminal import terminal_summary
+    from lungxray.results.files import REPORT, load_results
+
+    for d in dirs:  # each published number against its reproduction, and where the PDF is
+        print(terminal_summary(load_results(d), d / REPORT), end="\n\n")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run_study(study: Study, opts: RunOptions) -> list[Path]:
+    """Every chosen experiment (K seeds each with ``--runs K``), data discovered once."""
+    from lungxray._util.version import source_revision
+    from lungxray.models.pretrained import parse_weights
+    from lungxray.run.guard import run_dir_locks
+
+    source_revision()  # pin the code revision now, before anything can change the checkout
+    choices = study.choices(opts.variants, smoke=opts.smoke)
+    names = opts.experiments or (study.smoke.experiments if opts.smoke else ())
+    exps = [study.experiment(n) for n in names] if names else list(study.experiments)
+    weights = None if opts.smoke else parse_weights(opts.weights)
+    preflight_weights([study.resolve(e, choices, smoke=opts.smoke) for e in exps], weights)
+    out_parent = Path(opts.out or f"runs/{study.id}")
+    dirs: list[Path] = []
+    with run_dir_locks(), tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
+        data = data_source(study, opts, Path(tmp), study.resolve(exps[0], choices, smoke=opts.smoke))
+        for e in exps:
+            dirs += run_set(study, e, choices, opts, data, weights, out_parent / e.name)
+    if len(study.experiments) > 1 and opts.runs == 1:
+        from lungxray.report.summary import write_summary
+
+        log.info("wrote %s", write_summary(out_parent))
+    return dirs
+
+
+def run_set(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOptions, data: DataSource,
+            weights: str | None, out: Path) -> list[Path]:
+    """One experiment: one run, or ``--runs K`` seeds in ``seed-N/`` folders and their aggregate."""
+    if opts.runs == 1:
+        return [run_experiment(study, exp, choices, opts, data, weights, out)]
+    from lungxray.judge.seeds import write_aggregate
+
+    members = [run_experiment(study, exp, choices,
+                              replace(opts, seed=opts.seed + k, split_seed=opts.seed + k if opts.resplit else opts.seed),
+                              data, weights, out / f"seed-{opts.seed + k}")
+               for k in range(opts.runs)]
+    from lungxray.report.aggregate import write_aggregate_report
+
+    log.info("wrote %s", write_aggregate(out, members))
+    log.info("wrote %s", write_aggregate_report(out))
+    return members
+
+
+def data_source(study: Study, opts: RunOptions, tmp: Path, cfg: RunConfig) -> DataSource:
+    if opts.smoke:
+        return DataSource.generated(cfg.dataset, tmp / "smoke-data", study.smoke.per_class, opts.seed, cfg.classes,
+                                    quiet=opts.verbose == 0)
+    return DataSource(cfg.dataset, opts.data_dir, download=opts.download, quiet=opts.verbose == 0)
+
+
+def preflight_weights(cfgs: Sequence[RunConfig], weights: str | None) -> None:
+    """Fail in a second, before any image is decoded, when ImageNet weights are neither cached nor downloadable:
+    a model whose Keras weights file is not in the cache is built once (Keras tries its download), and so is one
+    whose file Keras cannot fetch (torchvision's ResNet-18: its builder says to pass --weights PATH)."""
+    if weights != "imagenet":
+        return  # none: nothing to load; a PATH was checked by parse_weights and is loaded by the run
+    from lungxray.models import build_model
+    from lungxray.models.weight_files import KERAS_CACHE, keras_models_dir, weight_files
+
+    seen = set()
+    for cfg in cfgs:
+        shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
+        key = (cfg.model.name, repr(sorted(cfg.model.params.items())), shape)
+        if not cfg.model.uses_pretrained or key in seen:
+            continue
+        seen.add(key)
+        files = weight_files(cfg.model, shape)
+        if any(f.place != KERAS_CACHE or not (keras_models_dir() / f.name).is_file() for f in files):
+            build_model(cfg.model, 2, shape, weights)
+
+
+def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOptions, data: DataSource,
+                   weights: str | None, out: Path) -> Path:
+    """One run: prepare -> claim the folder -> fit -> evaluate -> assemble -> score and write."""
+    from lungxray.data.splits import manifest_text
+    from lungxray.results import files as R
+    from lungxray.run.assemble import RunFacts, assemble, command_line, provenance, write_run
+    from lungxray.run.evaluate import evaluate, extra_evaluation
+    from lungxray.run.fit import FitOptions, fit_model
+    from lungxray.run.guard import claim_run_dir
+
+    facts = RunFacts(opts.seed, weights, opts.smoke, opts.jit, opts.strategy, command_line(study), time.time())
+    cfg = study.resolve(exp, choices, smoke=opts.smoke, epochs=opts.epochs)
+    prep = prepare(data, cfg, split_seed=opts.seed if opts.split_seed is None else opts.split_seed,
+                   manifest=opts.manifest, allow_count_mismatch=opts.allow_count_mismatch)
+    run_dir = claim_run_dir(out, opts.overwrite)  # locked for this process; a busy folder refuses
+    log.info("%s/%s -> %s", study.id, exp.name, run_dir)
+    R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(prep.records, prep.hashes))  # with each file's sha256
+    fitted = fit_model(data, prep, cfg, FitOptions(opts.seed, opts.verbose, opts.mixed_precision, opts.jit,
+                                                   opts.strategy, opts.tensorboard), weights, run_dir)
+    ev, preds = evaluate(fitted.trained, fitted.inputs, cfg)
+    extra = {name: extra_evaluation(name, preds, fitted.inputs, prep.hashes, cfg) for name in cfg.extra_evaluations}
+    result = assemble(study, exp, choices, cfg, provenance(cfg, data, prep, fitted, facts), fitted, ev, extra, facts)
+    write_run(run_dir, result, study, preds, fitted, facts.started)
+    return run_dir

@@ -1,0 +1,254 @@
+"""Declarative study types: what a paper did, what it published, and what it left open.
+
+A study module in ``reproductions/`` builds one ``Study``: its dataset, its ``Variant``s
+(every detail the paper leaves open or contradicts, each with a documented default), its
+``Experiment``s (one model each, with a ``configure`` function mapping variant choices to a
+typed ``RunConfig``) and the published numbers, kept as data with their source and the
+tolerance and expectation declared before any run.
+
+Studies are found through the ``lungxray.studies`` entry-point group, so this package
+never imports ``reproductions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lungxray.spec.config import (  # noqa: F401  (re-exported: a study module imports its types from here)
+    AugmentConfig,
+    ImageConfig,
+    ModelConfig,
+    RunConfig,
+    SplitConfig,
+    TrainConfig,
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    question: str  # what the paper leaves open or contradicts
+    choices: Mapping[str, str]  # choice -> what it means
+    default: str
+    why_default: str = ""
+    departs: Mapping[str, str] = field(default_factory=dict)  # choice -> why a run with it is not faithful
+
+    def __post_init__(self):
+        if self.default not in self.choices:
+            raise ValueError(f"variant {self.name}: default {self.default!r} not among {list(self.choices)}")
+
+
+@dataclass(frozen=True)
+class PublishedMetric:
+    key: str  # metric key in lungxray.judge.metrics (its definition)
+    value: float  # as a fraction (0.9942, not 99.42)
+    source: str  # table / section / abstract
+    label: str = ""  # shown name; defaults to key
+    tolerance: float = 0.02  # absolute, declared before any run
+    expectation: str = "reproduces"  # or "deviates"
+    reason: str = ""  # why a deviation is expected
+
+    @property
+    def name(self) -> str:
+        return self.label or self.key
+
+
+@dataclass(frozen=True)
+class Published:
+    metrics: tuple[PublishedMetric, ...] = ()
+    # training-log values of the evaluated epoch (Keras history keys), compared with ours
+    final_epoch: Mapping[str, float] = field(default_factory=dict)
+    final_epoch_source: str = ""
+    confusion_matrix: tuple[tuple[int, ...], ...] | None = None
+    confusion_source: str = ""
+    history: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # keras history keys
+    history_source: str = ""
+    tables: Mapping[str, Any] = field(default_factory=dict)  # other published tables, as data
+
+
+@dataclass(frozen=True)
+class SplitCounts:
+    """Per-class counts a paper prints for one part of its split (a split table, confusion-matrix rows)."""
+
+    name: str  # where it is printed, e.g. "Table IV, undersampling row"
+    part: str  # which part it should equal: "train", "val", "test", "trainval" or "holdout" (val + test)
+    counts: Mapping[str, int]
+    experiments: tuple[str, ...] = ()  # the experiments it describes (empty: all)
+
+
+@dataclass(frozen=True)
+class SplitEvidence:
+    """What split recovery needs: the dataset as the paper describes it and the counts it prints."""
+
+    population: Mapping[str, int]  # per-class counts of the whole dataset, in the paper's class order
+    targets: tuple[SplitCounts, ...]
+    stated: str = ""  # the split the text describes, e.g. "80/20, then 20% of the training part"
+    test_sizes: tuple[float, ...] = ()  # fractions to try first-stage (empty: the tool's defaults)
+    val_sizes: tuple[float, ...] = ()  # fractions to try second-stage (empty: the tool's defaults)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RateSeries:
+    """Rates printed with a fixed number of decimals, all measured on one set (a log column, a table)."""
+
+    name: str
+    source: str
+    values: tuple[float, ...]  # as fractions (0.9413, not 94.13)
+    decimals: int  # decimals of the fraction as printed (0.9413 -> 4; "95%" -> 2)
+    stated_n: int  # the size of the set the paper says they were measured on
+    batch_mean: bool | None = None  # averaged over batches (PyTorch-style): True; per image: False; unknown: None
+    experiment: str = ""
+    drop_last: bool = False  # a batch-mean log from a loader that drops the short last batch
+    totals: tuple[int | None, ...] = ()  # correct predictions behind value i, where the paper gives them per image
+
+
+@dataclass(frozen=True)
+class BinaryRates:
+    """A binary classifier's printed accuracy, precision and recall (for the implied prevalence)."""
+
+    name: str
+    source: str
+    accuracy: float
+    precision: float
+    recall: float
+    decimals: int
+    described_share: float  # positives / all in the test set the paper describes
+    n: int | None = None  # the test-set size, when the paper gives it
+    experiment: str = ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A claim about a confusion matrix: ``predicate(cm)`` with cm[true][predicted]."""
+
+    description: str
+    predicate: Callable[[Sequence[Sequence[int]]], bool]
+
+
+
+@dataclass(frozen=True)
+class OneVsRest:
+    """Per-class TP/FP/FN/TN a paper prints (for confusion-matrix reconstruction)."""
+
+    name: str
+    source: str
+    classes: tuple[str, ...]
+    tp: tuple[int, ...]
+    fp: tuple[int, ...]
+    fn: tuple[int, ...]
+    tn: tuple[int, ...]
+    statements: tuple[Statement, ...] = ()  # the text's sentences about the matrix, as predicates
+    experiment: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The printed numbers the forensic tools of ``lungxray.audit.forensics`` read; the audit runs them all."""
+
+    splits: tuple[SplitEvidence, ...] = ()
+    rates: tuple[RateSeries, ...] = ()
+    binary: tuple[BinaryRates, ...] = ()
+    one_vs_rest: tuple[OneVsRest, ...] = ()
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    title: str
+    configure: Callable[[Mapping[str, str]], RunConfig]
+    published: Published = Published()
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """How ``--smoke`` shrinks the study: generated images per class, epochs, image size."""
+
+    per_class: int = 30
+    epochs: int = 2
+    image_size: int | None = None  # None: the study's own
+    variants: Mapping[str, str] = field(default_factory=dict)  # variant choices forced in smoke runs
+    model_params: Mapping[str, Any] = field(default_factory=dict)  # model parameters overridden
+    why: str = ""  # shown in the results: why the smoke run differs from the study's defaults
+    experiments: tuple[str, ...] = ()  # experiments a plain --smoke runs (default all)
+
+
+@dataclass(frozen=True)
+class Study:
+    id: str
+    title: str
+    citation: str
+    dataset: str
+    summary: str
+    experiments: tuple[Experiment, ...]
+    variants: tuple[Variant, ...] = ()
+    smoke: Smoke = Smoke()
+    notes: tuple[str, ...] = ()
+    audit: Callable[[], list[Any]] | None = None  # study-specific lungxray.audit.claims.Claim list
+    evidence: Evidence = Evidence()  # printed numbers for the forensic tools (split, rates, prevalence, ...)
+
+    def experiment(self, name: str) -> Experiment:
+        for e in self.experiments:
+            if e.name == name:
+                return e
+        raise KeyError(f"study {self.id} has no experiment {name!r}; one of {[e.name for e in self.experiments]}")
+
+    def defaults(self) -> dict[str, str]:
+        return {v.name: v.default for v in self.variants}
+
+    def resolve_variants(self, given: Mapping[str, str]) -> dict[str, str]:
+        known = {v.name: v for v in self.variants}
+        out = self.defaults()
+        for k, val in given.items():
+            if k not in known:
+                raise ValueError(f"unknown variant {k!r} for {self.id}; known: {', '.join(known) or 'none'}")
+            if val not in known[k].choices:
+                raise ValueError(f"variant {k}: {val!r} is not one of {', '.join(known[k].choices)}")
+            out[k] = val
+        return out
+
+    def choices(self, given: Mapping[str, str] | None = None, *, smoke: bool = False) -> dict[str, str]:
+        """Every variant's choice: the defaults, then a smoke run's forced choices, then ``given``."""
+        return self.resolve_variants({**(self.smoke.variants if smoke else {}), **(given or {})})
+
+    def resolve(self, experiment: str | Experiment, choices: Mapping[str, str] | None = None, *,
+                smoke: bool = False, epochs: int | None = None) -> RunConfig:
+        """The one place a run's configuration is made (runner, audit, bench and faithful all call it).
+
+        ``choices`` may be partial (the rest are defaults); ``smoke`` shrinks the run as ``Smoke`` says
+        (its epochs, image size and model parameters, no per-class subset); ``epochs`` overrides both
+        the paper's and the smoke epoch count. ``train.epochs`` of the result is what the run trains."""
+        exp = experiment if isinstance(experiment, Experiment) else self.experiment(experiment)
+        cfg = exp.configure(self.choices(choices, smoke=smoke))
+        if smoke:
+            image = replace(cfg.image, size=self.smoke.image_size) if self.smoke.image_size else cfg.image
+            model = replace(cfg.model, params={**cfg.model.params, **self.smoke.model_params})
+            cfg = replace(cfg, image=image, model=model, per_class_limit=None,
+                          train=replace(cfg.train, epochs=self.smoke.epochs))
+        if epochs is not None:
+            cfg = replace(cfg, train=replace(cfg.train, epochs=epochs))
+        return cfg
+
+
+ENTRY_POINT_GROUP = "lungxray.studies"
+
+
+def load_studies() -> dict[str, Study]:
+    """All registered studies, by id (entry points, so ``lungxray`` never imports them by name)."""
+    from importlib.metadata import entry_points
+
+    out: dict[str, Study] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        study = ep.load()
+        out[study.id] = study
+    return out
+
+
+def get_study(study_id: str) -> Study:
+    studies = load_studies()
+    if study_id not in studies:
+        raise KeyError(f"unknown study {study_id!r}; registered: {', '.join(sorted(studies)) or 'none'} "
+                       "(studies register through the 'lungxray.studies' entry points: pip install -e .)")
+    return studies[study_id]
