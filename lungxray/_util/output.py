@@ -22,26 +22,27 @@ from typing import Any, TextIO
 _result_stream: list[TextIO] = []
 
 
-def _plain(o: Any) -> Any:
-    """JSON-safe: NaN and infinities become null (strict JSON has neither), paths and numpy scalars plain."""
+def json_safe(o: Any) -> Any:
+    """JSON-safe: NaN and infinities become null (strict JSON has neither), tuples lists, paths strings, numpy
+    scalars and arrays plain Python (the one converter for ``--json`` output and audit evidence)."""
     if isinstance(o, float):
         return o if math.isfinite(o) else None
     if isinstance(o, dict):
-        return {str(k): _plain(v) for k, v in o.items()}
+        return {str(k): json_safe(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
-        return [_plain(v) for v in o]
+        return [json_safe(v) for v in o]
     if isinstance(o, Path):
         return str(o)
     if hasattr(o, "item") and callable(o.item) and not isinstance(o, (str, bytes)):  # numpy scalar
         with contextlib.suppress(TypeError, ValueError):
-            return _plain(o.item())
+            return json_safe(o.item())
     if hasattr(o, "tolist"):  # numpy array
-        return _plain(o.tolist())
+        return json_safe(o.tolist())
     return o
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(_plain(obj), indent=2, allow_nan=False, default=str)
+    return json.dumps(json_safe(obj), indent=2, allow_nan=False, default=str)
 
 
 def emit_json(obj: Any) -> None:

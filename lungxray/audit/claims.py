@@ -31,8 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
+from lungxray._util.output import json_safe
 from lungxray.judge.printed import decimals_of, rounding  # noqa: F401  (re-exported for study audits)
 
 SEVERITIES = ("critical", "major", "minor")
@@ -78,21 +77,8 @@ class Claim:
             if isinstance(d[k], float) and math.isnan(d[k]):
                 d[k] = None  # findings carry no number
         d["consistent"] = None if self.kind == "finding" else self.consistent
-        d["evidence"] = json_ready(self.evidence)
+        d["evidence"] = json_safe(self.evidence)
         return d
-
-
-def json_ready(obj: Any) -> Any:
-    """Tuples, numpy scalars and NaN made JSON-safe (evidence comes from many tools)."""
-    if isinstance(obj, Mapping):
-        return {str(k): json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_ready(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and math.isnan(obj):
-        return None
-    return obj
 
 
 def claim(study: str, source: str, text: str, published: float, recomputed: float,

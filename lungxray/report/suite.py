@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, Flowable, PageBreak
 
-from lungxray.audit.claims import SEVERITIES, Claim, json_ready
+from lungxray._util.output import json_safe
+from lungxray.audit.claims import SEVERITIES, Claim
 from lungxray.report.aggregate import aggregate_story
 from lungxray.report.layout import (
     SEVERITY_COLOURS,
@@ -232,7 +233,7 @@ def _evidence(c: Claim) -> str:
     parts = []
     if c.kind == "consistency":
         parts.append(f"published {c.published:g}, recomputed {c.recomputed:.6g}, tolerance {c.tolerance:g}")
-    parts += _flat(json_ready(c.evidence))
+    parts += _flat(json_safe(c.evidence))
     return "<br/>".join(esc(p) for p in parts) or "-"
 
 
