@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from lungxray.models import MODELS, build_model, output_activation
+from lungxray.models.weight_files import PRETRAINED_PART
 from lungxray.spec.study import ModelConfig, load_studies
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ def _last_dense(model):
 def test_every_registered_model_keeps_the_builder_contract(name, n_out):
     import numpy as np
 
-    uses_pretrained = name not in ("simple_cnn", "simple_cnn_lstm", "lstm_classifier")
+    uses_pretrained = name in PRETRAINED_PART
     shape = (32, 32, 1 if name.startswith("simple") else 3)
     model = build_model(ModelConfig(name, {}, uses_pretrained), n_out, shape, None)
     assert model.output_shape == (None, n_out)

@@ -3,8 +3,8 @@
 import pytest
 
 from lungxray.data import REGISTRY
-from lungxray.data.pipeline import SCALINGS
 from lungxray.judge import metrics as M
+from lungxray.models.weight_files import BACKBONES
 from lungxray.spec.study import load_studies
 
 STUDIES = load_studies()
@@ -23,7 +23,7 @@ def test_every_variant_choice_configures(sid):
             for exp in st.experiments:
                 cfg = exp.configure(st.resolve_variants({v.name: choice}))
                 assert set(cfg.classes) <= set(REGISTRY[cfg.dataset].classes)
-                assert cfg.image.scaling in SCALINGS
+                assert cfg.image.scaling in {"rescale"} | {BACKBONES[a].scaling for a in BACKBONES}
                 assert cfg.train.epochs > 0 and cfg.train.batch_size > 0
 
 

@@ -35,22 +35,23 @@ def _torch_imagenet(x):
 
 
 def _scaler(name: str):
-    """Map a [0, 1] image batch to what the model expects."""
+    """Map a [0, 1] image batch to what the model expects: "rescale" keeps [0, 1] (divided by 255),
+    "torch_imagenet" is torchvision's Normalize(ImageNet mean, std), and any other name is a
+    ``keras.applications`` module whose ``preprocess_input`` takes 0-255 images ("resnet50": caffe BGR,
+    mean-subtracted; "mobilenet_v2": [-1, 1]); a pretrained backbone names its own in
+    ``lungxray.models.weight_files.BACKBONES``."""
+    if name == "rescale":
+        return lambda x: x
+    if name == "torch_imagenet":
+        return _torch_imagenet
     import keras
 
-    apps = keras.applications
-    table = {
-        "rescale": lambda x: x,  # divide by 255: [0, 1]
-        "mobilenet_v2": lambda x: apps.mobilenet_v2.preprocess_input(x * 255.0),  # [-1, 1]
-        "resnet50": lambda x: apps.resnet50.preprocess_input(x * 255.0),  # caffe: BGR, mean-subtracted
-        "torch_imagenet": _torch_imagenet,  # torchvision Normalize(ImageNet mean, std)
-    }
-    if name not in table:
-        raise ValueError(f"unknown scaling {name!r}; one of {sorted(table)}")
-    return table[name]
+    module = getattr(keras.applications, name, None)
+    if module is None or not hasattr(module, "preprocess_input"):
+        raise ValueError(f"unknown scaling {name!r}: rescale, torch_imagenet or a keras.applications module name")
+    return lambda x: module.preprocess_input(x * 255.0)
 
 
-SCALINGS = ("rescale", "mobilenet_v2", "resnet50", "torch_imagenet")
 
 
 def epoch_shuffled(ds: tf.data.Dataset, n: int, seed: int, epoch: tf.Variable) -> tf.data.Dataset:

@@ -14,16 +14,15 @@ from lungxray.models.contract import MODELS, output_activation
 from lungxray.models.heads import classification_head
 from lungxray.models.mobilenetv2 import set_bn_momentum, set_trainable_tail
 from lungxray.models.pretrained import load_application
+from lungxray.models.weight_files import BACKBONES
 
-APPS = {"resnet50": (keras.applications.ResNet50, "ResNet50"),
-        "mobilenetv2": (keras.applications.MobileNetV2, "MobileNetV2")}
 L = keras.layers
 
 
 def backbone(arch: str, input_shape, weights: str | None, trainable_last: int | None = None,
              frozen: bool = False) -> keras.Model:
-    fn, name = APPS[arch]
-    base = load_application(fn, weights, name, include_top=False, input_shape=input_shape)
+    app = BACKBONES[arch].application
+    base = load_application(getattr(keras.applications, app), weights, app, include_top=False, input_shape=input_shape)
     if frozen:
         base.trainable = False
     else:

@@ -18,11 +18,13 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from lungxray.spec.registry import Registry
 
 KERAS_CACHE, WEIGHTS_ARG = "keras-cache", "--weights"
 # torch.hub.HASH_REGEX: the sha256 prefix between the last '-' and the first '.' of a checkpoint name
@@ -54,30 +56,65 @@ class WeightFile:
         return digests[self.hash_algorithm or "sha256"] == self.known_hash
 
 
-def keras_file(arch: str, input_shape: tuple[int, ...] | None = None, alpha: float = 1.0) -> WeightFile:
-    """The no-top ImageNet file Keras loads for ``keras.applications.<arch>(include_top=False)``."""
-    if arch == "resnet50":
-        from keras.src.applications.resnet import BASE_WEIGHTS_PATH, WEIGHTS_HASHES
+def _resnet50_file(input_shape: tuple[int, ...] | None) -> WeightFile:
+    from keras.src.applications.resnet import BASE_WEIGHTS_PATH, WEIGHTS_HASHES
 
-        name = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
-        return WeightFile(arch, name, BASE_WEIGHTS_PATH + name, KERAS_CACHE, "md5", WEIGHTS_HASHES["resnet50"][1],
-                          "keras.applications.resnet.WEIGHTS_HASHES (md5, checked by Keras itself)")
-    if arch == "mobilenetv2":
-        from keras.src.applications.mobilenet_v2 import BASE_WEIGHT_PATH
-
-        rows = 224  # keras.applications.MobileNetV2: other sizes load the 224 weights (with a warning)
-        if input_shape is not None and input_shape[0] == input_shape[1] and input_shape[0] in MOBILENETV2_SIZES:
-            rows = int(input_shape[0])
-        name = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}_no_top.h5"
-        return WeightFile(arch, name, BASE_WEIGHT_PATH + name, KERAS_CACHE, None, None,
-                          "none published (Keras loads this file without checking it)", rows)
-    raise KeyError(f"no Keras ImageNet file known for {arch!r}")
+    name = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    return WeightFile("resnet50", name, BASE_WEIGHTS_PATH + name, KERAS_CACHE, "md5", WEIGHTS_HASHES["resnet50"][1],
+                      "keras.applications.resnet.WEIGHTS_HASHES (md5, checked by Keras itself)")
 
 
-def torchvision_resnet18() -> WeightFile:
+def _mobilenetv2_file(input_shape: tuple[int, ...] | None, alpha: float = 1.0) -> WeightFile:
+    from keras.src.applications.mobilenet_v2 import BASE_WEIGHT_PATH
+
+    rows = 224  # keras.applications.MobileNetV2: other sizes load the 224 weights (with a warning)
+    if input_shape is not None and input_shape[0] == input_shape[1] and input_shape[0] in MOBILENETV2_SIZES:
+        rows = int(input_shape[0])
+    name = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}_no_top.h5"
+    return WeightFile("mobilenetv2", name, BASE_WEIGHT_PATH + name, KERAS_CACHE, None, None,
+                      "none published (Keras loads this file without checking it)", rows)
+
+
+def torchvision_resnet18(input_shape: tuple[int, ...] | None = None) -> WeightFile:
     prefix = TORCH_HASH_REGEX.search(RESNET18_FILE).group(1)  # type: ignore[union-attr]
     return WeightFile("resnet18", RESNET18_FILE, RESNET18_URL, WEIGHTS_ARG, "sha256-prefix", prefix,
                       "torchvision file name (ResNet18_Weights.IMAGENET1K_V1; torch.hub checks it on download)")
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """Everything lungxray knows about one pretrained backbone, in one registration: the Keras application that
+    builds it (``keras.applications.<application>``; "" where lungxray builds it itself, as torchvision's
+    ResNet-18), its ImageNet weight file for an input shape, and the scaling its weights expect (a
+    ``keras.applications`` module name, whose ``preprocess_input`` ``ImageConfig.scaling`` may name)."""
+
+    arch: str
+    application: str
+    weight_file: Callable[[tuple[int, ...] | None], WeightFile]
+    scaling: str
+
+
+#: The pretrained backbones, by ``arch``: a new one is one ``BACKBONES.add`` here (and, for a model that takes an
+#: ``arch`` parameter such as ``cnn_classifier``, nothing else).
+BACKBONES: Registry[Backbone] = Registry("pretrained backbone")
+BACKBONES.add("resnet50", Backbone("resnet50", "ResNet50", _resnet50_file, "resnet50"))
+BACKBONES.add("mobilenetv2", Backbone("mobilenetv2", "MobileNetV2", _mobilenetv2_file, "mobilenet_v2"))
+BACKBONES.add("resnet18", Backbone("resnet18", "", torchvision_resnet18, "torch_imagenet"))
+
+#: Which backbone each model with a pretrained part loads, from its parameters (a model not listed has none).
+PRETRAINED_PART: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
+    "resnet18_classifier": lambda params: "resnet18",
+    "mobilenetv2_classifier": lambda params: "mobilenetv2",
+    "cnn_classifier": lambda params: params.get("arch", "resnet50"),
+    "cnn_lstm_classifier": lambda params: params.get("arch", "resnet50"),
+}
+
+
+def keras_file(arch: str, input_shape: tuple[int, ...] | None = None) -> WeightFile:
+    """The no-top ImageNet file Keras loads for ``keras.applications.<arch>(include_top=False)``."""
+    if arch not in BACKBONES or not BACKBONES[arch].application:
+        raise KeyError(f"no Keras ImageNet file known for {arch!r}")
+    return BACKBONES[arch].weight_file(input_shape)
 
 
 def keras_models_dir() -> Path:
@@ -94,13 +131,10 @@ def weight_files(model: Any, input_shape: tuple[int, ...]) -> list[WeightFile]:
     """The pretrained files a ``ModelConfig`` loads with ``--weights imagenet`` (empty: none)."""
     if not model.uses_pretrained:
         return []
-    if model.name == "resnet18_classifier":
-        return [torchvision_resnet18()]
-    if model.name == "mobilenetv2_classifier":
-        return [keras_file("mobilenetv2", input_shape)]
-    if model.name in ("cnn_classifier", "cnn_lstm_classifier"):
-        return [keras_file(model.params.get("arch", "resnet50"), input_shape)]
-    raise KeyError(f"model {model.name!r} uses pretrained weights, but lungxray does not know its file")
+    if model.name not in PRETRAINED_PART:
+        raise KeyError(f"model {model.name!r} uses pretrained weights, but lungxray does not know its file "
+                       "(add it to lungxray.models.weight_files.PRETRAINED_PART)")
+    return [BACKBONES[PRETRAINED_PART[model.name](model.params)].weight_file(input_shape)]
 
 
 def study_weight_files(study: Any) -> list[tuple[WeightFile, list[str]]]:

@@ -18,7 +18,7 @@ class ImageConfig:
     size: int = 224
     color: str = "rgb"  # "rgb" (3 channels) or "grayscale" (1 channel)
     resize_method: str = "bilinear"  # any tf.image.ResizeMethod name
-    scaling: str = "rescale"  # see SCALINGS
+    scaling: str = "rescale"  # "rescale", "torch_imagenet" or a keras.applications module (lungxray.data.pipeline._scaler)
     segmentation: str = "none"  # lungxray.data.segment.SEGMENTATIONS, applied once per image before the cache
 
     @property
