@@ -22,6 +22,7 @@ from lungxray.models.weight_files import (
     torchvision_resnet18,
     weights_departures,
 )
+from lungxray.run.training import set_determinism
 
 MNV2_224 = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
 
@@ -30,7 +31,7 @@ def fake_keras_weights(path: Path, arch: str = "mobilenetv2", size: int = 224, s
     """A legacy-format Keras weights file (as Keras publishes them) of the right architecture: its seeded
     random initialisation, so a different file from ImageNet's but a working network."""
     builder = {"mobilenetv2": keras.applications.MobileNetV2, "resnet50": keras.applications.ResNet50}[arch]
-    keras.utils.set_random_seed(seed)
+    set_determinism(seed)  # as a run seeds (keras.utils.set_random_seed(0) would leave TF's global seed at 0)
     m = builder(weights=None, include_top=False, input_shape=(size, size, 3))
     path.parent.mkdir(parents=True, exist_ok=True)
     with h5py.File(path, "w") as f:

@@ -52,8 +52,6 @@ def _scaler(name: str):
     return lambda x: module.preprocess_input(x * 255.0)
 
 
-
-
 def epoch_shuffled(ds: tf.data.Dataset, n: int, seed: int, epoch: tf.Variable) -> tf.data.Dataset:
     """``ds`` shuffled in an order that depends on (seed, the epoch variable's value) only.
 
