@@ -64,29 +64,31 @@ def audit_study(study) -> list[Claim]:
 def _line(c: Claim, full: bool = True) -> str:
     """One record as text; ``full=False`` leaves the explanation out (minor problems in the short listing)."""
     where = f"[{c.source}]"
+    level = f"{c.severity.upper()} ({c.rule}{', inferred' if c.inference and c.rule != 'inference' else ''})"
     if c.kind == "finding":
         extra = f": {c.explanation}" if full and c.explanation != c.claim else ""
-        return f"  {c.severity.upper():8} finding {where} {c.claim}{extra}"
+        return f"  {level} finding {where} {c.claim}{extra}"
     if not c.consistent:
         extra = f": {c.explanation}" if full and c.explanation else ""
-        return (f"  {c.severity.upper():8} inconsistent {where} {c.claim}: published {c.published:g}, "
+        return (f"  {level} inconsistent {where} {c.claim}: published {c.published:g}, "
                 f"recomputed {c.recomputed:.4g} (tolerance {c.tolerance:g}){extra}")
     return f"  ok {where} {c.claim}: {c.published:g} ~ {c.recomputed:.4g}"
 
 
 def to_text(claims: Sequence[Claim], verbose: bool = False) -> str:
-    """One block per study: counts, then every problem ranked by severity (critical and major with their
-    evidence, minor on one line each); ``verbose`` adds the minor problems' evidence and the consistent checks."""
+    """One block per study: counts of findings (one record per fact), then every finding ranked by severity with
+    the rubric rule that placed it (critical and major with their evidence, minor on one line each); ``verbose``
+    adds the minor findings' evidence and the consistent checks."""
     lines = []
     for sid in dict.fromkeys(c.study for c in claims):
         cs = ranked([c for c in claims if c.study == sid])
         probs = [c for c in cs if c.problem]
         n_ok = len(cs) - len(probs)
         sev = ", ".join(f"{sum(c.severity == s for c in probs)} {s}" for s in SEVERITIES)
-        lines.append(f"== {sid}: {len(probs)} problems ({sev}); {n_ok} checks consistent")
+        lines.append(f"== {sid}: {len(probs)} findings ({sev}); {n_ok} checks consistent")
         lines += [_line(c, full=verbose or c.severity != "minor") for c in probs]
         if not verbose and any(c.severity == "minor" for c in probs):
-            lines.append("  (minor problems without their evidence; -v or --json for all of it)")
+            lines.append("  (minor findings without their evidence; -v or --json for all of it)")
         if verbose:
             lines += [_line(c) for c in cs if not c.problem]
         lines.append("")

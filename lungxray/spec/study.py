@@ -118,6 +118,22 @@ class BinaryRates:
     described_share: float  # positives / all in the test set the paper describes
     n: int | None = None  # the test-set size, when the paper gives it
     experiment: str = ""
+    # the assumption under which ``described_share`` holds ("if the whole described data was used"); when set,
+    # the audit reports the implied share as a finding (one for all such triples), not as an inconsistency
+    described_if: str = ""
+
+
+@dataclass(frozen=True)
+class ScoreSet:
+    """Scores a paper prints for one binary (or one-vs-rest) problem on a test set of known composition."""
+
+    name: str
+    source: str
+    positives: int
+    negatives: int
+    scores: Mapping[str, float]  # accuracy, recall, specificity, precision, npv, f1 (fractions, as printed)
+    decimals: int  # of the fractions as printed (0.93 -> 2; 0.9942 -> 4; "97%" -> 2)
+    experiment: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,6 +168,7 @@ class Evidence:
     rates: tuple[RateSeries, ...] = ()
     binary: tuple[BinaryRates, ...] = ()
     one_vs_rest: tuple[OneVsRest, ...] = ()
+    scores: tuple[ScoreSet, ...] = ()  # score sets on a test set of known composition (also mlscorecheck's input)
 
 
 @dataclass(frozen=True)

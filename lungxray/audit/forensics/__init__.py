@@ -17,8 +17,11 @@ Tools (one module each; this package re-exports them)
    consistent with printed one-vs-rest TP/FP/FN/TN counts.
 5. :func:`implied_prevalence`, :func:`prevalence_search`, :func:`compare_prevalence` -
    the positive share of a binary test set implied by printed accuracy/precision/recall.
+6. :func:`scores_on_testset` - every binary confusion matrix on a test set of known
+   composition that gives all printed scores (accuracy, recall, specificity, precision,
+   NPV, F1).
 
-Rounding conventions (tools 2, 3, 5): a printed value ``v`` with ``decimals`` digits
+Rounding conventions (tools 2, 3, 5, 6): a printed value ``v`` with ``decimals`` digits
 stands for the exact quantity ``x`` (a fraction, multiplied by ``scale``: 1 for values
 printed as fractions, 100 for percentages) when ``x`` rounds to ``v``.  ``rounding`` is
 ``"half_up"`` (ties away from zero), ``"half_even"`` (banker's, ties to the even last
@@ -55,6 +58,7 @@ from lungxray.audit.forensics.prevalence import (  # noqa: F401
     implied_prevalence,
     prevalence_search,
 )
+from lungxray.audit.forensics.scores import SCORE_NAMES, ScoreSetCheck, scores_on_testset  # noqa: F401
 from lungxray.audit.forensics.split_schemes import (  # noqa: F401
     DEFAULT_FRACTIONS,
     DEFAULT_SCHEMES,
