@@ -28,6 +28,7 @@ from lungxray.spec.study import (
     Published,
     PublishedMetric,
     RunConfig,
+    ScoreSet,
     Smoke,
     SplitConfig,
     SplitCounts,
@@ -122,11 +123,14 @@ VARIANTS = (
     Variant("split", "Section II.A: 80% train / 20% test, 'dan 20% dari data latih dijadikan sebagai data "
                      "validasi'; neither the splitting function, stratification nor the seed is given.",
             {"recovered": "non-stratified two-stage sklearn train_test_split, random_state=123, over the file "
-                          "list in each experiment's recovered class order: gives Tables IV, X, XI, XII exactly",
+                          "list in each experiment's recovered class order: gives Table IV's undersampling and "
+                          "oversampling rows and Tables XI-XII's row totals (B, C) exactly, and model A's Table X row "
+                          "totals (model_a_split=table-x) or its Table IV '-' row (table-iv), never both",
              "shuffled-run-seed": "the same non-stratified split with the run's split seed instead of 123",
              "stratified": "stratified two-stage split with the run's split seed (the earlier default)"},
             "recovered", "audit records 'split-recovery': random_state=123 reproduces every per-class count the "
-            "paper prints (Table IV, Table X-XII row totals); a stratified split reproduces none of them",
+            "paper prints (Table IV, Table X-XII row totals), each under its own class order; model A's two printed "
+            "counts need two different orders (variant model_a_split); a stratified split reproduces none of them",
             departs={"shuffled-run-seed": "per-class counts differ from Tables IV and X-XII",
                      "stratified": "contradicts every per-class count the paper prints"}),
     Variant("model_a_split", "Model A's printed training counts (Table IV '-' row) and test counts (Table X "
@@ -160,16 +164,25 @@ VARIANTS = (
             "half the width of the default first-round head: fewer neurons, same layout"),
     Variant("dropout", "Dropout rate of the head (not given).", {"0.5": "0.5", "0.3": "0.3", "0.2": "0.2"}, "0.5",
             "the paper gives no rate; 0.5 is the classic rate for a dense head"),
-    Variant("resize", "Section II.C.1 '299x299 pixel diubah menjadi 224x224': interpolation not given.",
-            {"bilinear": "bilinear (tf.image.resize, image_dataset_from_directory)",
-             "nearest": "nearest (Keras ImageDataGenerator.flow_from_directory's default)"}, "bilinear",
-            "TensorFlow's default resize; the paper names no loader"),
+    Variant("resize", "Section II.C.1 'Ukuran data gambar awal 299x299 pixel diubah menjadi 224x224 pixel': the "
+                      "interpolation is not given.",
+            {"nearest": "nearest (Keras ImageDataGenerator.flow_from_dataframe / flow_from_directory's default)",
+             "bilinear": "bilinear (tf.image.resize, image_dataset_from_directory)"}, "nearest",
+            "the paper names no loader, but two details point to Keras' ImageDataGenerator, whose loaders resize with "
+            "interpolation='nearest' unless told: Section II.C.3 'Preprocessing input function ... sesuai dengan input "
+            "pretrained model' is its preprocessing_function argument, and the recovered split (audit: split-recovery, "
+            "train_test_split over a file list) makes lists of files, which flow_from_dataframe reads and "
+            "image_dataset_from_directory cannot. For bilinear: tf.image.resize's default, in a hand-written tf.data "
+            "pipeline the paper does not describe. The syakuroh2025 module reads the same evidence the same way"),
     Variant("oversampler", "Section I.D 'menduplikasi beberapa data pada kategori minoritas'; Table V's "
                            "oversampled counts are not equal per class.",
             {"replicate-ceil": "each image repeated ceil(n_max/n) times: gives Table V exactly "
                                "(2,379/3,825/6,509/832 -> 7,137/7,650/6,509/6,656)",
              "random-oversample": "imbalanced-learn RandomOverSampler (every class up to the largest)"},
-            "replicate-ceil", "it is the only simple rule found that yields exactly the published counts "
+            "replicate-ceil", "Table V fixes the rule 'repeat every training image of a class k times' (7,137 = 3 x "
+            "2,379, 7,650 = 2 x 3,825, 6,656 = 8 x 832, 6,509 kept): k = ceil(6509/n) gives these counts, and so does "
+            "k = round(6509/n) (6509/n = 2.74, 1.70, 7.82), so the printed counts do not tell ceil from round and "
+            "both give the same images; random oversampling to the largest class does not give Table V "
             "(audit: Table V oversampled counts)",
             departs={"random-oversample": "gives 4 x 6,509 = 26,036 images, not Table V's 27,952"}),
     Variant("undersampler", "Section I.D 'menghapus beberapa data pada kategori mayoritas'.",
@@ -313,7 +326,13 @@ EVIDENCE = Evidence(splits=(SplitEvidence(
              SplitCounts("Table XI row totals", "test", _row_totals("model_b")),
              SplitCounts("Table XII row totals", "test", _row_totals("model_c"))),
     stated="80% train, 20% test, then 20% of the training part as validation (Section II.A)",
-    source="Tables I, IV, V, X-XII"),))
+    source="Tables I, IV, V, X-XII"),),
+    # Tables XIII-XV, each class one-vs-rest on its model's test set (the class's confusion-matrix row positive)
+    scores=tuple(ScoreSet(f"Tables XIII-XV, {m}, {c} (one-vs-rest)", f"Tables XIII-XV vs {CONFUSION_SOURCE[m]} row "
+                          "totals", sum(CONFUSION[m][i]), sum(map(sum, CONFUSION[m])) - sum(CONFUSION[m][i]),
+                          {"recall": r / 100, "precision": pr / 100, "f1": f / 100}, 2, experiment=m)
+                 for m in ("model_a", "model_b", "model_c")
+                 for i, (c, (r, pr, f)) in enumerate(zip(CLASSES, PER_CLASS[m], strict=True))))
 
 
 def audit() -> list:  # noqa: PLR0915 (one record per printed number or statement)
@@ -354,24 +373,29 @@ def audit() -> list:  # noqa: PLR0915 (one record per printed number or statemen
     parts = {"a": split_parts(A_SPLITS[STUDY.defaults()["model_a_split"]]), "bc": split_parts(CLASS_ORDER_B_C),
              "a_train": split_parts(CLASS_ORDER_A_TRAIN)}
     ev = {"random_state": SPLIT_RANDOM_STATE, "stratify": False, "search": SPLIT_SEARCH}
-    checks = (("Table IV row 'undersampling'", "train", "bc", TABLE_IV_BEFORE_SAMPLING["undersampling"], "model_b"),
-              ("Table IV row 'oversampling'", "train", "bc", TABLE_IV_BEFORE_SAMPLING["oversampling"], "model_c"),
-              ("Table XI row totals", "test", "bc", _row_totals("model_b"), "model_b"),
-              ("Table XII row totals", "test", "bc", _row_totals("model_c"), "model_c"),
-              ("Table X row totals", "test", "a", _row_totals("model_a"), "model_a"),
-              ("Table IV row '-'", "train", "a", TABLE_IV_BEFORE_SAMPLING["-"], "model_a"),
-              ("Table IV row '-'", "train", "a_train", TABLE_IV_BEFORE_SAMPLING["-"], "model_a"))
+    # one record per printed count vector: Table IV prints B's and C's training set twice (the same counts), Tables
+    # XI and XII their test set twice; each check lists the rows and the classes it covers
+    checks = ((("Table IV row 'undersampling'", "Table IV row 'oversampling'"), "train", "bc",
+               TABLE_IV_BEFORE_SAMPLING["undersampling"], ("model_b", "model_c")),
+              (("Table XI row totals", "Table XII row totals"), "test", "bc", _row_totals("model_b"),
+               ("model_b", "model_c")),
+              (("Table X row totals",), "test", "a", _row_totals("model_a"), ("model_a",)),
+              (("Table IV row '-'",), "train", "a_train", TABLE_IV_BEFORE_SAMPLING["-"], ("model_a",)))
+    assert TABLE_IV_BEFORE_SAMPLING["oversampling"] == TABLE_IV_BEFORE_SAMPLING["undersampling"]
+    assert _row_totals("model_c") == _row_totals("model_b")
     orders = {"a": A_SPLITS[STUDY.defaults()["model_a_split"]], "bc": CLASS_ORDER_B_C, "a_train": CLASS_ORDER_A_TRAIN}
-    for source, part, key, printed, exp in checks:
+    for sources, part, key, printed, exps in checks:
         got = per_class(parts[key][part])
         order = ", ".join(orders[key])
-        for c in CLASSES:
-            out.append(claim(
-                SID, source, f"{exp}: {c} {part} images from the split (random_state 123, class order {order})",
-                printed[c], got[c], 0,
-                "model A's Table IV training counts and Table X test counts come from two different class orders "
-                "(see the critical finding)" if exp == "model_a" else "", severity="major", tool="split-recovery",
-                evidence={**ev, "class_order": orders[key], "part": part, "counts": got}))
+        wrong = [c for c in CLASSES if got[c] != printed[c]]
+        out.append(claim(
+            SID, " and ".join(sources), f"{' and '.join(exps)}: {part} images of every class ({', '.join(CLASSES)}) "
+            f"from the split (random_state 123, class order {order})", len(CLASSES), len(CLASSES) - len(wrong), 0,
+            f"classes whose count differs: {', '.join(f'{c} {printed[c]} printed, {got[c]} split' for c in wrong)}",
+            severity="major", tool="split-recovery",
+            evidence={**ev, "class_order": orders[key], "part": part, "printed": printed, "counts": got,
+                      "rows": sources}))
+    iv_under_a = per_class(parts["a"]["train"])  # Table IV's '-' row against A's test-set order: another split
 
     test_a = {r.path for r in parts["a"]["test"]}
     test_bc = {r.path for r in parts["bc"]["test"]}
@@ -388,22 +412,25 @@ def audit() -> list:  # noqa: PLR0915 (one record per printed number or statemen
     train_iv = {r.path for r in parts["a_train"]["train"]}
     leaked = len(test_a & train_iv)
     out.append(finding(
-        SID, "Table IV vs Table X", "model A's printed training set and test set come from two different splits "
-        "(if it was trained on one and tested on the other, most of its test images were training images)",
+        SID, "Table IV row '-' vs Table X", "model A's printed training set (Table IV row '-') and test set (Table X "
+        "row totals) are not the two parts of one split (if it was trained on one and tested on the other, most of "
+        "its test images were training images)",
         leaked, f"Table IV's '-' row (2295/3909/6483/858) is the training part of the split in class order "
         f"{', '.join(CLASS_ORDER_A_TRAIN)}; Table X's row totals are the test part of the split in class order "
-        f"{', '.join(CLASS_ORDER_A_TEST)} (both random_state 123). If model A was trained on the first and "
+        f"{', '.join(CLASS_ORDER_A_TEST)} (both random_state 123), whose training part is "
+        f"{'/'.join(str(iv_under_a[c]) for c in CLASSES)}, not Table IV's. If model A was trained on the first and "
         f"tested on the second, {leaked} of its 4,233 test images ({leaked / sp['test']:.0%}) were training "
         "images; if not, Table IV does not describe the model that Table X evaluates. Major, not critical: the "
         "counts prove two splits, not which one model A was trained on",
-        severity="major", tool="split-recovery",
+        severity="major", rule="contradiction", tool="split-recovery",
         evidence={**ev, "test_images_in_training_set": leaked, "class_order_train": CLASS_ORDER_A_TRAIN,
-                  "class_order_test": CLASS_ORDER_A_TEST}))
+                  "class_order_test": CLASS_ORDER_A_TEST, "table_iv_row": TABLE_IV_BEFORE_SAMPLING["-"],
+                  "training_part_of_table_x_split": iv_under_a}))
     out.append(finding(
         SID, "Section II.A", "the order of files within a class is not stated",
         explanation="which images fall in each part depends on it (sorted 'COVID-1, COVID-10, ...' or numeric "
         "'COVID-1, COVID-2, ...', or an unsorted directory listing); the per-class counts, and so every check "
-        "above, are exact whatever it is: variant file_order", severity="minor", tool="split-recovery"))
+        "above, are exact whatever it is: variant file_order", severity="minor", rule="reporting", tool="split-recovery"))
 
     # sampling (Table V), on the recovered training sets
     under = per_class(resample(parts["bc"]["train"], "undersample", 0))
@@ -471,8 +498,20 @@ def audit() -> list:  # noqa: PLR0915 (one record per printed number or statemen
                      float(min(a for _, a in TABLE_VII_ROUND1.values()) > TEXT_ROUND1_ACCURACY_ABOVE), 0))
     out.append(prose(SID, "Section III.B vs Table VII", "model B's loss before the switch to MobileNetV2 (ResNet50, "
                      "batch 32)", TEXT_MODEL_B_STEPS["resnet50_bs32"], TABLE_VII_ROUND1["model_b"][0], 0,
-                     "the text starts the reduction from 67% while Table VII prints 64% for the same model",
-                     severity="major"))
+                     "'penurunan nilai loss dari 67% menjadi 48%' starts the reduction from 67% while Table VII prints "
+                     "64% for the same model: a slip in the narrative of an intermediate step; no published result "
+                     "of a model rests on the 67", severity="minor", rule="reporting"))
+    # Section III.B: "dengan memperkecil batch size dari 32 menjadi 8, proses ini menambah jumlah data yang akan
+    # dipelajari oleh model pada setiap iterasinya": the paper's 'iterasi' is an epoch ("20 iterasi (epochs)")
+    n_under = TABLE_V_AFTER_SAMPLING["undersampling"][0]
+    steps = {b: math.ceil(n_under / b) for b in (32, 8)}
+    out.append(finding(
+        SID, "Section III.B", "batch 32 -> 8 is said to 'menambah jumlah data yang akan dipelajari oleh model pada "
+        "setiap iterasinya' (add to the data the model learns from in each iteration): it does the opposite",
+        explanation=f"each weight update sees 8 images instead of 32; each epoch (the paper's 'iterasi': '20 iterasi "
+        f"(epochs)') still sees the same {n_under:,} undersampled images, in {steps[8]} updates instead of "
+        f"{steps[32]}. What grows is the number of updates, not the data per iteration", severity="minor",
+        rule="reporting", tool="prose", evidence={"images_per_epoch": n_under, "updates_per_epoch": steps}))
     out.append(prose(SID, "Section III.B vs Table IX", "model B's final loss", TEXT_MODEL_B_STEPS[
         "mobilenetv2_bs8_small_head"], TABLE_IX_FINAL["model_b"][0], 0))
 
@@ -496,18 +535,22 @@ def audit() -> list:  # noqa: PLR0915 (one record per printed number or statemen
             top = max(vals.values())
             out.append(prose(SID, f"Section III.C vs {source}", f"model A has the highest {metric} for {c} "
                              "(1 = true)", 1, float(vals["model_a"] == top and list(vals.values()).count(top) == 1),
-                             0, f"{source} prints {vals}", evidence=vals))
+                             0, f"{source} prints {vals}", evidence={"metric": metric, "class": c, **vals}))
+    # "rata-rata nilai sebesar 90%" / "nilai rata-rata 90% juga" / "masih rata-rata 90%": read as 'around 90% or
+    # better' (the text draws 'not too bad' and 'mostly right' from it), a floor on the mean, not an exact value
     for metric, stated in (("recall", TEXT_MEAN_RECALL), ("precision", TEXT_MEAN_PRECISION)):
         k, source = tables[metric]
         mean = float(np.mean([PER_CLASS[m][i][k] for m in models for i in range(len(CLASSES))]))
         out.append(prose(SID, f"Section III.C vs {source}", f"mean {metric} of the three models over the four "
-                         "classes ('rata-rata ... 90%')", stated, mean, 0.5,
-                         f"the table's twelve values average {mean:.2f}%; every one is at least 88%"))
+                         "classes is 'rata-rata ... 90%', read as at least 90% (1 = true)", 1, float(mean >= stated - 0.5),
+                         0, f"the table's twelve values average {mean:.2f}%", evidence={"mean": round(mean, 2)}))
     two = [CLASSES.index(c) for c in ("Normal", "Lung_Opacity")]
     mean_two = float(np.mean([PER_CLASS[m][i][k] for m in models for i in two for k in (0, 1)]))
     out.append(prose(SID, "Section III.C vs Tables XIII-XIV", "recall and precision of Normal and Lung Opacity "
-                     "'masih rata-rata 90%'", TEXT_MEAN_RECALL, mean_two, 0.5,
-                     f"the twelve recall and precision values of the two classes average {mean_two:.2f}%"))
+                     "'masih rata-rata 90%', read as at least 90% on average (1 = true)", 1,
+                     float(mean_two >= TEXT_MEAN_RECALL - 0.5), 0,
+                     f"the twelve recall and precision values of the two classes average {mean_two:.2f}%",
+                     evidence={"mean": round(mean_two, 2)}))
     rec = {m: [r for r, _, _ in PER_CLASS[m]] for m in models}
     prec = {m: [p for _, p, _ in PER_CLASS[m]] for m in models}
     lo, cov, vp, norm = (CLASSES.index(c) for c in ("Lung_Opacity", "COVID", "Viral Pneumonia", "Normal"))
@@ -528,8 +571,19 @@ def audit() -> list:  # noqa: PLR0915 (one record per printed number or statemen
                      1, float(max(loss["model_b"], loss["model_c"]) < loss["model_a"]), 0))
     out.append(prose(SID, "Section IV.A vs Table IX", "the unbalanced model (A) has the highest accuracy "
                      "(1 = true)", 1, float(acc["model_a"] > max(acc["model_b"], acc["model_c"])), 0))
-    for metric in ("recall", "precision", "f1"):
+    # Section IV.A: "model A memberikan hasil terbaik berdasarkan nilai recall, precision dan f1-score rata-rata"
+    for k, (metric, source) in enumerate((("recall", "Table XIII"), ("precision", "Table XIV"), ("f1", "Table XV"))):
         macro = {m: _cm_metric(m, f"macro_{metric}") for m in models}
+        printed = {m: float(np.mean([row[k] for row in PER_CLASS[m]])) for m in models}
+        top = max(printed.values())
+        tie = [m for m, v in printed.items() if v == top]
+        out.append(prose(SID, f"Section IV.A vs {source}", f"model A has the best mean {metric} of the printed table "
+                         "(1 = true)", 1, float(tie == ["model_a"]), 0,
+                         f"the printed per-class values average {', '.join(f'{m} {v:.2f}' for m, v in printed.items())}:"
+                         f" {' and '.join(tie)} tie at {top:.2f}; the confusion matrices (Tables X-XII) separate them "
+                         f"({', '.join(f'{m} {100 * macro[m]:.2f}' for m in tie)}), on different test sets",
+                         rule="rounding", evidence={"printed_means": printed,
+                                                    "confusion_matrix_means": {m: round(v, 4) for m, v in macro.items()}}))
         out.append(prose(SID, "Section IV.A vs Tables X-XII", f"model A has the best mean {metric} (1 = true)", 1,
                          float(max(macro, key=macro.get) == "model_a"), 0,
                          evidence={m: round(v, 4) for m, v in macro.items()}))

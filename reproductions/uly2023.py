@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from lungxray.run.runner import main
 from lungxray.spec.study import (
     AugmentConfig,
-    BinaryRates,
     Evidence,
     Experiment,
     ImageConfig,
@@ -25,6 +24,7 @@ from lungxray.spec.study import (
     PublishedMetric,
     RateSeries,
     RunConfig,
+    ScoreSet,
     Smoke,
     SplitConfig,
     Study,
@@ -41,20 +41,41 @@ CLASSES = ("Normal", "COVID")  # labels Normal 0, COVID 1 (Section 2.2); sigmoid
 VARIANTS = (
     Variant("subset", "Which 500 images of each class: '500 citra dipakai untuk dataset Covid-19' (Section 2.1), "
             "the selection is not stated.",
-            {"first": "the first 500 of each class in natural file-name order (COVID-1 ... COVID-500)",
+            {"first": "the first 500 of each class in natural file-name order (COVID-1, COVID-2, ... COVID-500)",
+             "first-lexicographic": "the first 500 of each class in plain sorted() order (COVID-1, COVID-10, "
+                                    "COVID-100, COVID-1000, ...), what sorted(os.listdir()) or sorted(glob()) gives",
              "random": "a seeded random sample of 500 per class"}, "first",
-            "the simplest selection and the one a folder listing gives; the text names none"),
+            "Section 2.1 says the 1,000 images 'disimpan pada Google Drive untuk selanjutnya digunakan': the subset "
+            "was made before the code ran, which suggests files copied by hand, and file managers (Windows Explorer, "
+            "macOS Finder) list COVID-2 before COVID-10, the natural order. A subset taken in code would be "
+            "sorted(...)[:500], the lexicographic order (first-lexicographic); os.listdir() alone has no defined "
+            "order. Neither is stated; a random sample is a third reading. Each run states which it used"),
     Variant("sequence", "How the ResNet50 feature map becomes a sequence: 'di Reshape ukuran matriks menjadi 2x2 "
             "... yaitu 2048' (Section 2.3), but a 224 input gives a 7x7x2048 map.",
             {"positions": "7x7x2048 -> 49 time steps of 2048 features",
              "pool2x2": "average-pooled to 2x2x2048 -> 4 time steps of 2048 features (the text's 2x2)"},
             "positions", "the reading that fits the stated 224x224 input (Section 2.2) without a pooling layer "
             "the text never names"),
-    Variant("backbone", "Whether ResNet50 is frozen: 'ResNet50 bertindak sebagai pendeteksi fitur' (Section 2.3); "
-            "freezing is not stated.",
+    Variant("backbone", "Which ResNet50: the paper names neither its weights nor whether it trains ('ResNet50 "
+            "bertindak sebagai pendeteksi fitur yang handal', Section 2.3); 'pretrained', 'ImageNet' and 'transfer' "
+            "never describe its own model.",
             {"frozen": "ImageNet ResNet50 frozen; only the LSTM/head trains",
-             "trainable": "all ResNet50 layers train too"}, "frozen",
-            "a 'feature detector' whose features feed the LSTM (Section 2.3) suggests frozen"),
+             "trainable": "ImageNet ResNet50, all layers train too",
+             "scratch": "ResNet50 from random initialisation, trained end to end with the head (no pretrained part: "
+                        "--weights does not apply), on the /255 inputs Section 2.2 states"},
+            "frozen",
+            "Evidence both ways. For ImageNet weights: Keras' keras.applications.ResNet50() loads ImageNet weights "
+            "unless told weights=None, so an author calling it need not mention them, and the related work the "
+            "paper extends (ref [9], 'CNN dengan prapelatihan VGG19, ResNet152V2') is pretrained; frozen, because "
+            "a 'pendeteksi fitur yang handal' (reliable feature detector) feeding the LSTM reads as a fixed feature "
+            "extractor. For scratch: the paper never says pretrained, ImageNet or transfer about its model "
+            "('transfer learning' appears only about ref [8]); its inputs are divided by 255 (Section 2.2), not "
+            "ResNet50's own preprocess_input that ImageNet weights expect; and Section 2.3 describes the network "
+            "layer by layer (zero padding, 7x7 convolution with stride 2, batch normalisation, ReLU, 3x3 max "
+            "pooling, convolutional and identity blocks) as one being built. Which reading Table 2's log (ResNet50 "
+            "alone: training accuracy 0.78, validation 0.86 after 15 epochs) fits can be measured only with runs "
+            "of both on the paper's data; none is committed yet (ImageNet weights cannot be fetched where the "
+            "committed runs were made). The default keeps Keras' default weights, frozen"),
     Variant("scaling", "Input scaling: 'gambar di normalisasi dengan membagi img array dengan 255' (Section 2.2), "
             "not ResNet50's own preprocess_input (BGR, ImageNet mean subtracted).",
             {"rescale": "[0, 1] pixels (/255), as the paper did",
@@ -100,13 +121,15 @@ def _base(v: Mapping[str, str], model: ModelConfig, pretrained: bool = True) -> 
 def resnet50_lstm(v: Mapping[str, str]) -> RunConfig:
     return _base(v, ModelConfig("cnn_lstm_classifier", {"arch": "resnet50", "sequence": v["sequence"],
                                                         "units": (32, 16, 8), "dropout": float(v["dropout"]),
-                                                        "frozen": v["backbone"] == "frozen"}))
+                                                        "frozen": v["backbone"] == "frozen"},
+                                uses_pretrained=v["backbone"] != "scratch"))
 
 
 def resnet50(v: Mapping[str, str]) -> RunConfig:
     return _base(v, ModelConfig("cnn_classifier", {"arch": "resnet50", "head": "gap-dropout",
                                                    "dropout": float(v["dropout"]),
-                                                   "frozen": v["backbone"] == "frozen"}))
+                                                   "frozen": v["backbone"] == "frozen"},
+                                uses_pretrained=v["backbone"] != "scratch"))
 
 
 def lstm(v: Mapping[str, str]) -> RunConfig:
@@ -147,16 +170,20 @@ TABLE7 = {"Swastika (VGG16)": (140, "binary", 0.93, 1.00, 0.86, None),
           "Harahap et al. (ResNet50V2, ...)": (550, "binary", 0.95, 0.96, 0.97, 0.96),
           "Kanjanasurat et al. (ResNet152V2 + LSTM + GRU)": (9271 + 6939, "multi-class", 0.93, 0.94, 0.93, 0.94),
           "proposed (ResNet50 + LSTM)": (1000, "binary", 0.95, 0.96, 0.94, 0.95)}
+# Introduction: ref [5] (Swastika, VGG16) "dengan tingkat sebesar 92,86% dan tingkat sensitivitas sebesar 85,71%";
+# Table 7 lists the same work with 140 X-rays
+REF5 = {"accuracy": 0.9286, "sensitivity": 0.8571, "images": 140}
 # Introduction: ref [9] (Kanjanasurat et al.), restated in Section 3.3's comparison
 REF9 = {"images": 16210, "classes": {"COVID-19": 5252, "pneumonia": 6154, "normal": 4804},
         "accuracy": 0.9337, "f1": 0.9354, "precision": 0.9373, "recall": 0.9347}
 TOL = 0.05  # two-decimal figures on a 100-image test set: one image is 0.01
 
 EVIDENCE = Evidence(
-    # Table 6 (COVID positive): the positive share the three figures imply, against Section 3.3's 50 of 100
-    binary=tuple(BinaryRates(f"Table 6, {m}", "Table 6", t["accuracy"], t["precision"], t["recall"], 2,
-                             TEST_COUNTS["COVID"] / SPLIT_SIZES["test"], SPLIT_SIZES["test"], experiment=m)
-                 for m, t in TRIPLES.items()),
+    # Table 6 (COVID positive, formulas (1)-(4)) on Section 3.3's test set of 50 COVID + 50 Normal: whether the four
+    # figures are attainable together on it (the composition is known, so no implied-prevalence reading is needed)
+    scores=tuple(ScoreSet(f"Table 6, {m}", "Table 6 vs Section 3.3", TEST_COUNTS["COVID"], TEST_COUNTS["Normal"],
+                          dict(zip(("accuracy", "precision", "recall", "f1"), TABLE6[m], strict=True)), 2, experiment=m)
+                 for m in MODELS),
     # Table 2: Keras' logged accuracies are counts over the set they were measured on
     rates=tuple(RateSeries(f"Table 2 '{col}' (three models)", "Table 2",
                            tuple(TABLE2[m][TABLE2_COLUMNS.index(col)] for m in MODELS), TABLE2_DECIMALS,
@@ -191,20 +218,29 @@ def _better(a: str, b: str, col: str) -> bool:
     return TABLE2[a][i] < TABLE2[b][i] if "loss" in col else TABLE2[a][i] > TABLE2[b][i]
 
 
-def _table2_statements() -> list[tuple[str, str, bool, str]]:
-    """Section 3.2's comparative statements about Table 2: (source, statement, stated, severity if wrong)."""
+def _cells(models: tuple[str, ...], cols: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """The Table 2 cells a statement compares (its evidence)."""
+    return {m: {c: TABLE2[m][TABLE2_COLUMNS.index(c)] for c in cols} for m in models}
+
+
+def _table2_statements() -> list[tuple[str, str, bool, str, dict]]:
+    """Section 3.2's comparative statements about Table 2: (source, statement, stated, severity if wrong, cells)."""
     s32 = "Section 3.2, after Table 2"
+    pair = ("resnet50", "lstm")
     out = [
         (s32, "ResNet50 has a lower training loss than LSTM (said twice)", _better("resnet50", "lstm", "loss"),
-         "minor"),
-        (s32, "ResNet50 has a higher training accuracy than LSTM", _better("resnet50", "lstm", "accuracy"), "minor"),
-        (s32, "ResNet50 has a higher validation loss than LSTM", _better("lstm", "resnet50", "val_loss"), "minor"),
+         "minor", _cells(pair, ("loss",))),
+        (s32, "ResNet50 has a higher training accuracy than LSTM", _better("resnet50", "lstm", "accuracy"), "minor",
+         _cells(pair, ("accuracy",))),
+        (s32, "ResNet50 has a higher validation loss than LSTM", _better("lstm", "resnet50", "val_loss"), "minor",
+         _cells(pair, ("val_loss",))),
         (s32, "ResNet50 has a higher validation accuracy than LSTM", _better("resnet50", "lstm", "val_accuracy"),
-         "minor"),
+         "minor", _cells(pair, ("val_accuracy",))),
     ]
     for col in TABLE2_COLUMNS:
         out.append((s32, f"ResNet50-LSTM is better than ResNet50 and LSTM on {col}",
-                    all(_better("resnet50_lstm", m, col) for m in ("resnet50", "lstm")), "minor"))
+                    all(_better("resnet50_lstm", m, col) for m in ("resnet50", "lstm")), "minor",
+                    _cells(MODELS, (col,))))
     # 'paling baik' (best) for ResNet50: best of the three on at least one column of Table 2 or Table 6
     best_t6 = any(all(TABLE6["resnet50"][i] > TABLE6[m][i] for m in ("lstm", "resnet50_lstm")) for i in range(4))
     # its reason ('tidak mengalami overfitting') agrees with Table 2 (only ResNet50's validation loss is below its
@@ -212,7 +248,7 @@ def _table2_statements() -> list[tuple[str, str, bool, str]]:
     out.append((s32, "ResNet50 is the best model ('paling baik', as it does not overfit), while Section 3.3 and "
                 "the Conclusion name ResNet50-LSTM the best",
                 best_t6 or any(all(_better("resnet50", m, c) for m in ("lstm", "resnet50_lstm"))
-                               for c in TABLE2_COLUMNS), "minor"))
+                               for c in TABLE2_COLUMNS), "minor", {"table2": TABLE2, "table6": TABLE6}))
     return out
 
 
@@ -222,6 +258,7 @@ def _overfits(m: str) -> bool:
 
 
 def audit() -> list:
+    from lungxray.audit import forensics as F
     from lungxray.audit.claims import claim, finding, prose
 
     sid, out = "uly2023", []
@@ -240,9 +277,9 @@ def audit() -> list:
     for col, val in zip(TABLE2_COLUMNS, TABLE2["resnet50_lstm"], strict=True):
         out.append(prose(sid, "Section 3.2 and Conclusion vs Table 2", f"ResNet50-LSTM {col} {val:.4f}", val,
                          TABLE2["resnet50_lstm"][TABLE2_COLUMNS.index(col)], 0, experiment="resnet50_lstm"))
-    for src, text, stated, sev in _table2_statements():
+    for src, text, stated, sev, cells in _table2_statements():
         out.append(prose(sid, src, text, 1, float(stated), 0, "1 = Table 2 agrees, 0 = Table 2 says the opposite",
-                         severity=sev, evidence={"table2": TABLE2, "columns": TABLE2_COLUMNS}))
+                         severity=sev, evidence=cells))
     for src, m, says in (("Section 3.2, Figure 3", "resnet50", False), ("Section 3.2, Figure 4", "lstm", True),
                          ("Section 3.2 after Table 2; Abstract; Conclusion", "resnet50_lstm", True)):
         out.append(prose(sid, src, f"{m} {'overfits' if says else 'does not overfit'} (validation loss above "
@@ -277,11 +314,14 @@ def audit() -> list:
     # findings
     out.append(finding(sid, "Section 2.3", "the feature map is said to be reshaped to '2x2 with 2048', but a 224x224 "
                        "input gives ResNet50 a 7x7x2048 map (two readings are variants)", severity="major"))
-    out.append(finding(sid, "Section 2.2", "if the ResNet50 is ImageNet-pretrained (the paper never names its "
-                       "weights; Keras' ResNet50 defaults to ImageNet), it is fed /255 images instead of "
-                       "resnet50.preprocess_input (BGR, ImageNet mean subtracted), so the pretrained filters see "
-                       "inputs unlike those they were trained on. Variant scaling=resnet50 gives the expected input",
-                       severity="major"))
+    out.append(finding(sid, "Section 2.2", "if the ResNet50 is ImageNet-pretrained, it is fed /255 images ('gambar "
+                       "di normalisasi dengan membagi img array dengan 255') instead of resnet50.preprocess_input "
+                       "(BGR, ImageNet mean subtracted), inputs unlike those its filters were trained on",
+                       explanation="conditional: the paper never says pretrained or ImageNet (neither word occurs; "
+                       "'transfer' only about ref [8]); Keras' ResNet50 loads ImageNet weights unless told otherwise. "
+                       "Under the from-scratch reading (variant backbone=scratch) /255 is an ordinary input scaling. "
+                       "Variant scaling=resnet50 gives the pretrained filters their expected input",
+                       severity="minor", rule="reporting", inference=True))
     out.append(finding(sid, "Section 3.2, Figure 5 text", "the same paragraph says the ResNet50-LSTM overfits and "
                        "that it does not; the Abstract and Conclusion say it overfits, and by the paper's own test "
                        "(validation loss 0.3150 above training loss 0.2938) it does", severity="major",
@@ -301,6 +341,22 @@ def audit() -> list:
                        severity="minor"))
     out.append(finding(sid, "Introduction vs Table 7", "ref [5]'s VGG16 is described as using chest CT images, "
                        "Table 7 lists it as 140 X-rays", severity="minor"))
+    # Introduction: ref [5] detects COVID-19 "dengan tingkat sebesar 92,86% dan tingkat sensitivitas sebesar 85,71%"
+    acc_ns = F.denominators(REF5["accuracy"], 4, range(1, REF5["images"] + 1))
+    sens_ns = F.denominators(REF5["sensitivity"], 4, range(1, REF5["images"] + 1))
+    row = TABLE7["Swastika (VGG16)"]
+    fits = F.scores_on_testset({"accuracy": REF5["accuracy"], "recall": REF5["sensitivity"]}, 4, 7, 7)
+    table7_fits = F.scores_on_testset({"accuracy": row[2], "precision": row[3], "recall": row[4]}, 2, 7, 7)
+    out.append(finding(sid, "Introduction ref [5] vs Table 7", f"ref [5]'s 92.86% and 85.71% are 13/14 and 6/7: a "
+                       f"{acc_ns[0]}-image test set, 10% of its {REF5['images']} X-rays (Table 7)",
+                       explanation=f"the smallest set sizes on which they are counts are {acc_ns[0]} (accuracy; also "
+                       f"{', '.join(map(str, acc_ns[1:4]))}, ...) and {sens_ns[0]} (sensitivity, over the positives); "
+                       f"on 7 COVID + 7 normal images TP 6, FN 1, FP 0, TN 7 gives both, and Table 7's 93% / 100% / "
+                       f"86% for the same work: the earlier result Table 7 compares with rests on 14 test images, "
+                       "one image being 7 percentage points",
+                       severity="minor", rule="recovered-detail", tool="denominator", inference=True,
+                       evidence={"accuracy_set_sizes": acc_ns[:10], "sensitivity_set_sizes": sens_ns[:10],
+                                 "fits_7_plus_7": fits.to_dict(), "table7_row_on_7_plus_7": table7_fits.to_dict()}))
     return out
 
 

@@ -58,11 +58,18 @@ def test_prose_statements_are_checked_and_only_the_accuracy_ones_fail():
                    "417 Cardiomegaly", "recall 98.88%"):
         assert phrase in texts
     bad = {c.claim.split(" (1 = true")[0] for c in prose if not c.consistent}
-    assert bad == {"error rate 1.17% = 1 - the headline accuracy 99.42%",
-                   "loss falls on both subsets, without overfitting",  # validation loss rises at epoch 5
-                   "training samples 'terdistribusi merata' over the classes"}  # 1,943 to 2,321
-    critical = [c for c in claims if c.problem and c.severity == "critical"]
-    assert critical and all("accuracy" in c.claim for c in critical)
+    assert bad == {"loss falls on both subsets, without overfitting"}  # validation loss rises at epoch 5
+    # 'terdistribusi merata di setiap kelas' read as each class split 70/15/15 (what Table 1 shows), not equal sizes
+    assert any("terdistribusi merata" in c.claim and c.consistent for c in prose)
+    # the metric definition is one finding: 0.9942 is the mean one-vs-rest accuracy, the text's 1.17% error gives
+    # 98.83%; a 0.59 pp gap under which the >= 90% conclusion survives: major (contradiction), not critical
+    (acc,) = [c for c in claims if c.problem and "standard accuracy" in c.claim]
+    assert acc.severity == "major" and acc.rule == "contradiction" and "1,17%" in acc.explanation
+    assert not any(c.problem and "1 - the headline" in c.claim for c in claims)
+    assert not [c for c in claims if c.problem and c.severity == "critical"]
+    # the validation accuracies fit 1,856 = 1881 // 32 x 32 images: a recovered pipeline detail, minor
+    (val,) = [c for c in claims if c.tool == "denominator" and "1881" in c.claim]
+    assert val.problem and val.severity == "minor" and val.rule == "recovered-detail"
 
 
 def test_evaluated_epoch_is_the_lowest_validation_loss():

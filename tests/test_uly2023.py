@@ -1,5 +1,7 @@
 """uly2023: model selection, input scaling, and the audit of its tables and prose."""
 
+import pytest
+
 from lungxray.audit.claims import SEVERITIES
 from lungxray.judge import metrics as M
 from reproductions import uly2023 as U
@@ -55,9 +57,48 @@ def test_audit_checks_the_prose_against_tables_2_6_and_7():
     assert "resnet50_lstm overfits (validation loss above training loss)" in ok
     assert "ResNet50-LSTM is better than ResNet50 and LSTM on val_loss" in ok
     findings = [c for c in claims if c.kind == "finding"]
-    assert any("/255" in c.claim and c.severity == "major" for c in findings)
+    # conditional on ImageNet weights the paper never names: an inference, minor
+    (scaled,) = [c for c in findings if "/255" in c.claim]
+    assert scaled.severity == "minor" and scaled.inference
+    # ref [5]'s 92.86% / 85.71% are 13/14 and 6/7: a 14-image test set
+    (ref5,) = [c for c in findings if "ref [5]'s 92.86%" in c.claim]
+    assert ref5.evidence["accuracy_set_sizes"][0] == 14 and ref5.evidence["sensitivity_set_sizes"][0] == 7
+    assert ref5.evidence["table7_row_on_7_plus_7"]["examples"][0] == [6, 1, 0, 7]
+
+
+def test_backbone_variant_offers_the_from_scratch_reading_with_evidence_both_ways():
+    backbone = next(v for v in ST.variants if v.name == "backbone")
+    assert set(backbone.choices) == {"frozen", "trainable", "scratch"} and backbone.default == "frozen"
+    assert "scratch" not in backbone.departs  # the paper names no weights: not against its text
+    for word in ("weights=None", "divided by 255", "layer by layer", "Table 2"):
+        assert word in backbone.why_default
+    for exp in ("resnet50", "resnet50_lstm"):
+        cfg = ST.resolve(exp, {"backbone": "scratch"})
+        assert not cfg.model.uses_pretrained and cfg.model.params["frozen"] is False
+        assert cfg.image.scaling == "rescale"
+        default = ST.resolve(exp)
+        assert default.model.uses_pretrained and default.model.params["frozen"] is True  # default unchanged
+    subset = next(v for v in ST.variants if v.name == "subset")
+    assert "first-lexicographic" in subset.choices and subset.default == "first"
 
 
 def test_citation_names_the_authors():
     assert "Uly" in ST.citation and "Iriani" in ST.citation and "2023" in ST.citation
     assert "unknown" not in ST.citation.lower()
+
+
+def test_subset_orders_first_natural_and_first_lexicographic():
+    from dataclasses import replace
+
+    from lungxray.data.layouts import Record
+    from lungxray.run.prepare import select_subset
+
+    recs = [Record(f"{c}/images/{c}-{i}.png", c) for c in ("Normal", "COVID") for i in range(1, 13)]
+    base = replace(ST.resolve("lstm"), per_class_limit=3)
+    first = select_subset(recs, replace(base, subset_selection="first"), 0)
+    lexi = select_subset(recs, replace(base, subset_selection="first-lexicographic"), 0)
+    assert [r.path.split("/")[-1] for r in first if r.label == "COVID"] == ["COVID-1.png", "COVID-2.png", "COVID-3.png"]
+    assert [r.path.split("/")[-1] for r in lexi if r.label == "COVID"] == ["COVID-1.png", "COVID-10.png",
+                                                                            "COVID-11.png"]
+    with pytest.raises(ValueError, match="subset_selection"):
+        select_subset(recs, replace(base, subset_selection="last"), 0)

@@ -143,8 +143,12 @@ def check_scan(data: DataSource, cfg: RunConfig, allow_count_mismatch: bool) -> 
     return mism
 
 
+SUBSET_SELECTIONS = ("first", "first-lexicographic", "random")
+
+
 def select_subset(records: list, cfg: RunConfig, seed: int) -> list:
-    """The study's per-class subset (``per_class_limit``): the first N in file-name order, or a seeded sample."""
+    """The study's per-class subset (``per_class_limit``): the first N in natural or in plain sorted() file-name
+    order, or a seeded sample."""
     if cfg.per_class_limit is None:
         return records
     out = []
@@ -154,8 +158,12 @@ def select_subset(records: list, cfg: RunConfig, seed: int) -> list:
             idx = np.sort(np.random.default_rng(seed).choice(len(rs), size=min(cfg.per_class_limit, len(rs)),
                                                              replace=False))
             rs = [rs[i] for i in idx]
-        else:  # "first": natural file-name order, as the layout scan returns them
+        elif cfg.subset_selection == "first-lexicographic":  # plain sorted() order: COVID-1, COVID-10, COVID-100
+            rs = sorted(rs, key=lambda r: r.path)[: cfg.per_class_limit]
+        elif cfg.subset_selection == "first":  # natural file-name order, as the layout scan returns them
             rs = rs[: cfg.per_class_limit]
+        else:
+            raise ValueError(f"subset_selection must be one of {SUBSET_SELECTIONS}, not {cfg.subset_selection!r}")
         if len(rs) < cfg.per_class_limit:
             raise DataError(f"class {c} has only {len(rs)} images; the study uses {cfg.per_class_limit}")
         out += rs

@@ -110,7 +110,7 @@ class RunConfig:
     train: TrainConfig
     binary_positive: str | None = None  # sigmoid output: the class predicted as 1
     per_class_limit: int | None = None  # use only this many images of each class
-    subset_selection: str = "first"  # "first" (natural file-name order) | "random" (seeded)
+    subset_selection: str = "first"  # "first" (natural file-name order) | "first-lexicographic" (sorted()) | "random"
     balancing: str = "none"  # training split only: see lungxray.data.balancing.SAMPLERS
     val_split: str = "val"  # the split monitored each epoch ("test" where the paper logged the test set)
     extra_evaluations: tuple[str, ...] = ()  # "test_deduplicated": test images not byte-identical to a train image
