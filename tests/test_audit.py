@@ -1,8 +1,11 @@
-"""The audit's recomputation on small hand-made tables, including cases it must flag."""
+"""The audit's recomputation on small hand-made tables, including cases it must flag, and its rubric."""
 
 import json
 
-from lungxray.audit.claims import claim, decimals_of, rounding
+import pytest
+
+from lungxray._util.output import json_safe
+from lungxray.audit.claims import RULES, claim, decimals_of, finding, rounding
 from lungxray.audit.runner import generic_claims, run_audit
 from lungxray.cli.main import main
 from lungxray.data.pipeline import AugmentConfig, ImageConfig
@@ -79,3 +82,69 @@ def test_cli_json(capsys):
     assert main(["audit", "uly2023", "--json"]) == 0
     recs = json.loads(capsys.readouterr().out)
     assert recs and {"study", "source", "claim", "published", "recomputed", "tolerance", "consistent"} <= set(recs[0])
+
+
+def _all_records():
+    return run_audit(load_studies().values())
+
+
+def test_every_record_names_its_rubric_rule_and_the_rule_gives_its_severity():
+    for c in _all_records():
+        assert c.rule in RULES and RULES[c.rule].severity == c.severity, (c.study, c.claim, c.rule)
+
+
+def test_no_inference_is_rated_critical():
+    recs = _all_records()
+    assert [c.claim for c in recs if c.inference and c.severity == "critical"] == []
+    assert any(c.inference for c in recs)  # the flag is used
+    with pytest.raises(ValueError, match="capped at major"):
+        finding("s", "T", "a leak, inferred", severity="critical", inference=True)
+    with pytest.raises(ValueError, match="gives severity"):
+        finding("s", "T", "x", severity="minor", rule="contradiction")
+
+
+def test_one_record_per_fact_no_two_records_rest_on_the_same_evidence():
+    seen: dict = {}
+    for c in _all_records():
+        key = (c.study, c.source, c.claim)
+        assert key not in seen, key
+        seen[key] = c
+        if c.evidence:
+            ev = (c.study, json.dumps(json_safe(c.evidence), sort_keys=True))
+            assert ev not in seen, (c.claim, seen.get(ev) and seen[ev].claim)
+            seen[ev] = c
+
+
+def test_rubric_applied_by_code_rounding_level_slips_are_minor():
+    assert claim("s", "T", "98 vs 98.97", 0.98, 0.9897).severity == "minor"  # within one printed unit
+    assert claim("s", "T", "98 vs 98.97", 0.98, 0.9897).rule == "rounding"
+    assert claim("s", "T", "98 vs 96", 0.98, 0.96).severity == "major"  # two units: a contradiction
+    assert claim("s", "T", "exact count", 100, 99, 0).severity == "major"  # counts have no rounding
+    assert claim("s", "T", "explicit", 0.98, 0.9897, severity="major").severity == "major"
+    assert finding("s", "T", "recovered", severity="minor", tool="split-recovery").rule == "recovered-detail"
+
+
+def test_the_issue_24_severities_hold():
+    by = {(c.study, c.claim): c for c in _all_records()}
+
+    def one(study, start):
+        (c,) = [c for (s, t), c in by.items() if s == study and t.startswith(start)]
+        return c
+
+    assert one("syakuroh2025", "accuracy 99.42% as standard accuracy").severity == "major"
+    assert one("hanif2025", "the per-epoch 'Test' columns").severity == "major"
+    assert one("cnn_vs_lstm", "the combined data are split 70:15:15").severity == "major"
+    assert one("uly2023", "if the ResNet50 is ImageNet-pretrained").severity == "minor"
+    assert one("covid_balancing", "model_c: precision COVID from the published").severity == "minor"
+    crit = sorted((c.study, c.claim[:40]) for c in by.values() if c.problem and c.severity == "critical")
+    assert [s for s, _ in crit] == ["covid_balancing", "hanif2025", "hanif2025"]  # each shown by numbers or data
+    hanif_bs = one("hanif2025", "batch size recovered")
+    assert hanif_bs.evidence["excluded_only_by_the_tie"] == [64] and "259 of 315" in hanif_bs.claim
+
+
+def test_text_counts_are_counts_of_findings(capsys):
+    assert main(["audit", "syakuroh2025"]) == 0
+    out = capsys.readouterr().out
+    recs = [c for c in run_audit([load_studies()["syakuroh2025"]]) if c.problem]
+    assert f"== syakuroh2025: {len(recs)} findings (" in out
+    assert "MAJOR (contradiction)" in out
