@@ -579,7 +579,9 @@ def audit() -> list:  # noqa: PLR0915 (one record per printed number or statemen
         tie = [m for m, v in printed.items() if v == top]
         out.append(prose(SID, f"Section IV.A vs {source}", f"model A has the best mean {metric} of the printed table "
                          "(1 = true)", 1, float(tie == ["model_a"]), 0,
-                         f"the printed per-class values average {', '.join(f'{m} {v:.2f}' for m, v in printed.items())}:"
+                         "'model A memberikan hasil terbaik berdasarkan nilai recall, precision dan f1-score "
+                         "rata-rata'; the printed per-class values average "
+                         f"{', '.join(f'{m} {v:.2f}' for m, v in printed.items())}:"
                          f" {' and '.join(tie)} tie at {top:.2f}; the confusion matrices (Tables X-XII) separate them "
                          f"({', '.join(f'{m} {100 * macro[m]:.2f}' for m in tie)}), on different test sets",
                          rule="rounding", evidence={"printed_means": printed,

@@ -262,9 +262,11 @@ def _add_rescore(sub: Any) -> None:
 
 def _add_audit(sub: Any) -> None:
     au = sub.add_parser("audit", help="recompute every published number that follows from other published numbers, "
-                        "recover unstated details from them, and rank the problems by severity")
+                        "recover unstated details from them, and rank the findings by severity (each names the rubric "
+                        "rule that placed it; one record per fact)")
     au.add_argument("study", nargs="*", help="study ids (default all)")
-    au.add_argument("--json", action="store_true", help="all records as JSON, problems first (critical, major, minor)")
+    au.add_argument("--json", action="store_true", help="all records as JSON, findings first (critical, major, minor), "
+                    "each with its rule")
     au.add_argument("-v", "--verbose", action="store_true", help="also list the consistent checks")
     au.set_defaults(fn=_audit)
 

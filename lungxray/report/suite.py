@@ -183,7 +183,7 @@ def _findings_cell(claims: list[Claim]) -> str:
     top = top or [c for c in probs if c.severity == "major"][:2]
     items = "".join(f"<br/>{i}. [{esc(c.source)}] {esc(short(_claim_text(c)) if c.kind == 'finding' else _claim_text(c))}"
                     for i, c in enumerate(top, 1))
-    return f"<b>{lead}</b> ({esc(counts)}):{items}"
+    return f"<b>{lead}</b> ({len(probs)} findings: {esc(counts)}):{items}"
 
 
 def cover(studies: dict[str, Study], collected: dict[str, dict[str, list[Entry]]]) -> list[Flowable]:
@@ -245,24 +245,29 @@ def audit_section(study: Study) -> list[Flowable]:
     claims = ranked(audit_study(study))
     probs = [c for c in claims if c.problem]
     counts = ", ".join(f"{sum(c.severity == s for c in probs)} {s}" for s in SEVERITIES)
-    out: list[Flowable] = [para(f"Audit of the published numbers: {len(probs)} problems ({counts}); "
+    out: list[Flowable] = [para(f"Audit of the published numbers: {len(probs)} findings ({counts}); "
                                 f"{len(claims) - len(probs)} checks consistent", "h2"),
-                           para("Worst first. Evidence: the arithmetic or the configuration the tool recovered "
-                                "(python -m lungxray audit -v --json has every record).", "small")]
+                           para("Worst first, one record per fact; each severity names the rubric rule that placed "
+                                "it (lungxray/audit.py; README 'Severity rubric'). Evidence: the arithmetic or the "
+                                "configuration the tool recovered (python -m lungxray audit -v --json has every "
+                                "record).", "small")]
     rows: list[list] = [["severity", "where (tool)", "what", "evidence"]]
     for c in probs:
         if c.severity == "minor":
             continue
         what = esc(c.claim) + (f"<br/>{esc(c.explanation)}" if c.explanation and c.explanation != c.claim else "")
-        rows.append([para(coloured(c.severity, SEVERITY_COLOURS[c.severity]), "tiny", markup=True),
+        level = coloured(c.severity, SEVERITY_COLOURS[c.severity]) + f"<br/>{esc(c.rule)}" + (
+            "<br/>(inferred)" if c.inference and c.rule != "inference" else "")
+        rows.append([para(level, "tiny", markup=True),
                      f"{c.source} ({c.tool})", para(what, "tiny", markup=True),
                      para(_evidence(c), "mono", markup=True)])
     if len(rows) > 1:
-        out.append(table(rows, [0.08, 0.14, 0.44, 0.34], style="tiny"))
+        out.append(table(rows, [0.11, 0.14, 0.41, 0.34], style="tiny"))
     minor = [c for c in probs if c.severity == "minor"]
     if minor:
-        out += [para("Minor (rounding-level slips, reporting gaps)", "h2"),
-                table([["where", "what"], *[[c.source, _claim_text(c)] for c in minor]], [0.22, 0.78], style="tiny")]
+        out += [para("Minor (rounding-level slips, recovered details, reporting gaps)", "h2"),
+                table([["where", "rule", "what"], *[[c.source, c.rule, _claim_text(c)] for c in minor]],
+                      [0.2, 0.12, 0.68], style="tiny")]
     return out
 
 
