@@ -248,7 +248,7 @@ def audit_section(study: Study) -> list[Flowable]:
     out: list[Flowable] = [para(f"Audit of the published numbers: {len(probs)} findings ({counts}); "
                                 f"{len(claims) - len(probs)} checks consistent", "h2"),
                            para("Worst first, one record per fact; each severity names the rubric rule that placed "
-                                "it (lungxray/audit.py; README 'Severity rubric'). Evidence: the arithmetic or the "
+                                "it (lungxray/audit/claims.py; README 'Severity rubric'). Evidence: the arithmetic or the "
                                 "configuration the tool recovered (python -m lungxray audit -v --json has every "
                                 "record).", "small")]
     rows: list[list] = [["severity", "where (tool)", "what", "evidence"]]
