@@ -388,6 +388,9 @@ STUDY = Study(
            "Table 2's training figures are logged on the 800 training images and its validation figures on the "
            "100 validation images (TABLE2_MEASURED_ON); Figures 3-5's per-epoch curves did not survive in the text.",
            "The test set is exactly 50 COVID + 50 Normal (Section 3.3), as a stratified split gives.",
+           "The paper names no weights for its ResNet50: the default reads it as Keras' ImageNet ResNet50, frozen; "
+           "backbone=scratch trains it from random initialisation end to end (no pretrained part, so --weights does "
+           "not apply and such a run needs no ImageNet file); --list-variants weighs the evidence for each.",
            "The paper feeds ResNet50 /255 inputs (variant scaling=rescale); scaling=resnet50 uses the backbone's "
            "own preprocess_input. The LSTM alone always gets /255."),
 )
