@@ -4,6 +4,7 @@ import json
 
 from lungxray.audit.tools import (
     binary_claims,
+    conditional_prevalence_claims,
     joint_batch_claims,
     ovr_claims,
     rate_claims,
@@ -59,6 +60,10 @@ def test_denominator_flags_rates_impossible_on_the_stated_set_and_names_n_div_ba
     (den, _bs) = rate_claims("toy", RateSeries("val acc", "T2", rates, 4, n, None))
     assert den.tool == "denominator" and not den.consistent
     assert f"{kept} (= {n} // 32 x 32" in den.explanation
+    assert den.severity == "minor" and den.rule == "recovered-detail"  # a generator's steps, not an error
+    odd = tuple(round(k / 1000, 4) for k in (947, 981, 989))  # counts over 1,000: no n // b * b near 1881 fits
+    (bad, _) = rate_claims("toy", RateSeries("val acc", "T2", odd, 4, n, None))
+    assert not bad.consistent and bad.severity == "major" and bad.rule == "contradiction"
     (ok, _) = rate_claims("toy", RateSeries("val acc", "T2", rates, 4, kept, None))
     assert ok.consistent
 
@@ -105,3 +110,18 @@ def test_implied_prevalence_flags_a_share_the_numbers_cannot_have():
     assert ok.consistent and "binary" in json.dumps(ok.to_dict())
     (bad,) = binary_claims("toy", BinaryRates("m", "T", 0.90, 0.86, 0.90, 2, 0.70))
     assert not bad.consistent and bad.severity == "major"
+
+
+def test_conditional_prevalence_is_one_finding_with_the_overlap():
+    # both triples from one test set of 38 positives in 100: A 0.90 P 0.86 R 0.89 / A 0.92 P 0.89 R 0.89 (approx)
+    a = BinaryRates("m1", "R", 0.90, 0.86, 0.89, 2, 0.60, described_if="if all data was used")
+    b = BinaryRates("m2", "R", 0.92, 0.89, 0.89, 2, 0.60, described_if="if all data was used")
+    (rec,) = conditional_prevalence_claims("toy", [a, b])
+    assert rec.kind == "finding" and rec.severity == "minor" and rec.inference
+    lo, hi = rec.evidence["overlap"]
+    assert lo <= 0.40 <= hi
+    assert rec.evidence["ruled_out"] == {"0.6000 (the described data)": True, "0.5 (a balanced test set)": True}
+    far = BinaryRates("m3", "R", 0.90, 0.50, 0.90, 2, 0.60, described_if="if all data was used")  # share ~0.1
+    (rec2,) = conditional_prevalence_claims("toy", [a, far])
+    assert rec2.evidence["overlap"] is None and "do not overlap" in rec2.claim
+    assert conditional_prevalence_claims("toy", []) == []

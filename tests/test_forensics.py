@@ -313,3 +313,30 @@ def test_any_rounding_accepts_both_exact_ties_as_float_formatting_does():
     assert fx.impossible_on(["0.9437"], 4, 160).impossible == ()
     assert fx.impossible_on(["0.9437"], 4, 160, rounding="half_even").impossible == ("0.9437",)
     assert fx.impossible_on(["0.9438"], 4, 160).impossible == ()
+
+
+def test_scores_on_testset_always_contains_the_matrix_that_made_the_scores():
+    """Simulation: random binary confusion matrices, their scores rounded to 2-4 decimals; the enumeration must
+    find the true matrix every time (no false 'inconsistent'), and report few matrices when 4 scores are given."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        p, n = (int(x) for x in rng.integers(5, 120, size=2))
+        tp, tn = int(rng.integers(1, p + 1)), int(rng.integers(1, n + 1))
+        y = np.r_[np.ones(p), np.zeros(n)]
+        yhat = np.r_[np.ones(tp), np.zeros(p - tp), np.zeros(tn), np.ones(n - tn)]
+        d = int(rng.integers(2, 5))
+        scores = {"accuracy": accuracy_score(y, yhat), "precision": precision_score(y, yhat),
+                  "recall": recall_score(y, yhat), "f1": f1_score(y, yhat)}
+        printed = {k: round(v, d) for k, v in scores.items()}
+        res = fx.scores_on_testset(printed, d, p, n, max_examples=10_000)
+        assert (tp, p - tp, n - tn, tn) in res.examples, (p, n, tp, tn, printed)
+
+
+def test_scores_on_testset_flags_scores_no_matrix_gives():
+    # 50 + 50 images: accuracy 0.95 needs 95 correct; precision 0.60 and recall 0.98 cannot go with it
+    assert fx.scores_on_testset({"accuracy": 0.95, "precision": 0.60, "recall": 0.98}, 2, 50, 50).n_solutions == 0
+    assert fx.scores_on_testset({"accuracy": 0.95, "precision": 0.96, "recall": 0.94}, 2, 50, 50).n_solutions == 1
+    with pytest.raises(ValueError, match="unknown scores"):
+        fx.scores_on_testset({"auc": 0.9}, 2, 10, 10)
