@@ -320,7 +320,8 @@ STUDY = Study(
            "them on the 72 valid images), so the test set was watched during development; the final 82.22% is "
            "the last epoch's model (259/315), which §3.6 mislabels as validation accuracy.",
            "Batch size 32 is inferred, not stated: of 1-128 only 32, 46 and 106 reproduce all 30 batch-mean "
-           "accuracies of the log together with 259/315 on the last epoch.",
+           "accuracies of the log together with 259/315 on the last epoch; without tying 259/315 to the last "
+           "epoch, 64 fits both logs too.",
            "Both log accuracies are means over batches; with batch_mean_accuracy on, the run logs "
            "'batch_mean_accuracy' (train, recovered per batch from Keras' running mean) and "
            "'val_batch_mean_accuracy' and compares them with the log. Keras' loss is image-weighted; the "
