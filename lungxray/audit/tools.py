@@ -126,7 +126,28 @@ def _explain_size(d: int, n: int) -> str:
     return f"{d} (= {names[0]}: the last partial batch left out)" if names else str(d)
 
 
-def rate_claims(sid: str, ev: RateSeries) -> list[Claim]:
+def _joint_logs(series: Iterable[RateSeries]) -> dict[str, list[RateSeries]]:
+    """Per experiment, its batch-averaged logs when there are several (they get one joint batch-size record)."""
+    by_exp: dict[str, list[RateSeries]] = defaultdict(list)
+    for s in series:
+        if s.batch_mean is True:
+            by_exp[s.experiment].append(s)
+    return {exp: ss for exp, ss in by_exp.items() if len(ss) >= 2}
+
+
+def _image_level_reading(ev: RateSeries, bi: F.BatchInference) -> str:
+    if bi.image_level_all:
+        return f"every value is also some k/{ev.stated_n}, so the image-level reading fits too"
+    if ev.batch_mean:
+        return (f"{bi.image_level.count(False)} values are no k/{ev.stated_n}: the log is not image-level, "
+                "as the paper's loader (a mean over batches) predicts")
+    return (f"{bi.image_level.count(False)} values are no k/{ev.stated_n}: either a mean over batches "
+            "of that set, or counts over another number of images (see the denominator record)")
+
+
+def rate_claims(sid: str, ev: RateSeries, *, batch_record: bool = True) -> list[Claim]:
+    """The denominator record of a rate series and, unless ``batch_record`` is False (its log is part of a joint
+    batch-size record, which carries its evidence: one record per fact), its own batch-size record."""
     out: list[Claim] = []
     vals = [str(v) for v in ev.values]
     if ev.batch_mean is not True:
@@ -148,24 +169,22 @@ def rate_claims(sid: str, ev: RateSeries) -> list[Claim]:
                          rule="recovered-detail" if recovered else "contradiction", tool="denominator",
                          evidence={**rc.to_dict(), "sizes_explaining_all": sizes[:50],
                                    "explained_by_dropping_the_last_batch": dropped}))
-    if ev.batch_mean is not False:
+    if ev.batch_mean is not False and batch_record:
         bi = F.batch_sizes(vals, ev.decimals, ev.stated_n, drop_last=ev.drop_last, totals=ev.totals)
         shown = ", ".join(map(str, bi.consistent[:16])) + (" ..." if len(bi.consistent) > 16 else "")
         common = [b for b in bi.consistent if b in COMMON_BATCHES]
-        if bi.image_level_all:
-            reading = f"every value is also some k/{ev.stated_n}, so the image-level reading fits too"
-        elif ev.batch_mean:
-            reading = (f"{bi.image_level.count(False)} values are no k/{ev.stated_n}: the log is not image-level, "
-                       "as the paper's loader (a mean over batches) predicts")
-        else:
-            reading = (f"{bi.image_level.count(False)} values are no k/{ev.stated_n}: either a mean over batches "
-                       "of that set, or counts over another number of images (see the denominator record)")
         out.append(finding(sid, ev.source, f"{ev.name}: batch sizes that explain every value as a mean over batches "
                            f"of {ev.stated_n} images: {shown or 'none'}"
                            + (f" (of the usual sizes: {', '.join(map(str, common))})" if bi.consistent else ""),
-                           explanation=reading, severity="minor", tool="batch-size", experiment=ev.experiment,
-                           evidence=bi.to_dict()))
+                           explanation=_image_level_reading(ev, bi), severity="minor", tool="batch-size",
+                           experiment=ev.experiment, evidence=bi.to_dict()))
     return out
+
+
+def _and(xs: Sequence[int]) -> str:
+    """1, 2 and 3."""
+    xs = [str(x) for x in xs]
+    return " and ".join([", ".join(xs[:-1]), xs[-1]] if len(xs) > 1 else xs)
 
 
 def _fitting_batch_sizes(ss: Sequence[RateSeries], *, use_totals: bool) -> list[set[int]]:
@@ -176,14 +195,11 @@ def _fitting_batch_sizes(ss: Sequence[RateSeries], *, use_totals: bool) -> list[
 
 def joint_batch_claims(sid: str, series: Iterable[RateSeries]) -> list[Claim]:
     """Batch sizes that explain every batch-averaged log of one experiment at once."""
-    by_exp: dict[str, list[RateSeries]] = defaultdict(list)
-    for s in series:
-        if s.batch_mean is True:
-            by_exp[s.experiment].append(s)
     out = []
-    for exp, ss in by_exp.items():
-        if len(ss) < 2:
-            continue
+    for exp, ss in _joint_logs(series).items():
+        per_log_inference = {s.name: F.batch_sizes([str(v) for v in s.values], s.decimals, s.stated_n,
+                                                    drop_last=s.drop_last, totals=s.totals) for s in ss}
+        readings = "; ".join(f"{s.name}: {_image_level_reading(s, per_log_inference[s.name])}" for s in ss)
         sets = _fitting_batch_sizes(ss, use_totals=True)
         both = sorted(set.intersection(*sets))
         common = [b for b in both if b in COMMON_BATCHES]
@@ -201,20 +217,22 @@ def joint_batch_claims(sid: str, series: Iterable[RateSeries]) -> list[Claim]:
                 f"no usual batch size explains all {len(ss)} batch-averaged logs at once: the loaders' batch sizes "
                 "differ, or a log was computed another way")
         if tied:
-            head += (f" ({tie}); without that tie the usual sizes {', '.join(map(str, common_untied)) or 'none'} each "
+            head += (f" ({tie}); without that tie the usual sizes {_and(common_untied) or 'none'} each "
                      f"explain every log" + (f", so {', '.join(map(str, only_by_tie))} "
                                              f"{'is' if len(only_by_tie) == 1 else 'are'} excluded only by tying "
                                              "the count to that epoch" if only_by_tie else ""))
         out.append(finding(sid, "; ".join(s.source for s in dict.fromkeys(ss)), head,
                            explanation=f"usual sizes ({', '.join(map(str, COMMON_BATCHES))}) per log: {each}; "
                            f"sizes 1-128 explaining every log: {', '.join(map(str, both)) or 'none'}"
-                           + (f"; without the tie: {', '.join(map(str, untied)) or 'none'}" if tied else ""),
+                           + (f"; without the tie: {', '.join(map(str, untied)) or 'none'}" if tied else "")
+                           + f". {readings}",
                            severity="minor", tool="batch-size", experiment=exp, inference=True,
                            evidence={"logs": [s.name for s in ss], "consistent_with_all": both,
                                      "usual_sizes": common, "usual_sizes_per_log": per_log,
                                      "consistent_with_all_without_tie": untied,
                                      "usual_sizes_without_tie": common_untied,
-                                     "excluded_only_by_the_tie": only_by_tie}))
+                                     "excluded_only_by_the_tie": only_by_tie,
+                                     "per_log": {n: bi.to_dict() for n, bi in per_log_inference.items()}}))
     return out
 
 
@@ -329,8 +347,9 @@ def forensic_claims(study: Study) -> list[Claim]:
         ev, sid, out = study.evidence, study.id, []
         for s in ev.splits:
             out += split_claims(sid, s)
+        joint = {id(r) for ss in _joint_logs(ev.rates).values() for r in ss}
         for r in ev.rates:
-            out += rate_claims(sid, r)
+            out += rate_claims(sid, r, batch_record=id(r) not in joint)
         out += joint_batch_claims(sid, ev.rates)
         for b in ev.binary:
             if not b.described_if:
