@@ -249,10 +249,10 @@ def _published(name: str) -> Published:
         rows.append(PublishedMetric("accuracy", ABSTRACT_BEST_ACCURACY, "Abstract (best accuracy)",
                                     "Accuracy (abstract)", TOL))
     for cls, (r, p, f) in zip(CLASSES, PER_CLASS[name], strict=True):
-        rows += [PublishedMetric(f"recall[{cls}]", r / 100, "Table XIII", f"recall {cls}", CLASS_TOL),
-                 PublishedMetric(f"precision[{cls}]", p / 100, "Table XIV", f"precision {cls}", CLASS_TOL,
+        rows += [PublishedMetric(f"recall[{cls}]", r / 100, "Table XIII", f"Recall ({cls})", CLASS_TOL),
+                 PublishedMetric(f"precision[{cls}]", p / 100, "Table XIV", f"Precision ({cls})", CLASS_TOL,
                                  **DEVIATIONS.get((name, f"precision[{cls}]"), {})),
-                 PublishedMetric(f"f1[{cls}]", f / 100, "Table XV", f"F1 {cls}", CLASS_TOL)]
+                 PublishedMetric(f"f1[{cls}]", f / 100, "Table XV", f"F1 ({cls})", CLASS_TOL)]
     return Published(metrics=tuple(rows), confusion_matrix=CONFUSION[name], confusion_source=CONFUSION_SOURCE[name])
 
 

@@ -210,8 +210,10 @@ def _metrics() -> tuple[PublishedMetric, ...]:
         PublishedMetric("macro_f1", avg[2], "Abstract; Table 4 average row", "F1 (macro)", HEADLINE_TOL),
     ]
     for cls in CLASSES:
-        for i, m in enumerate(("precision", "recall", "f1", "ovr_accuracy")):
-            rows.append(PublishedMetric(f"{m}[{cls}]", TABLE4[cls][i], "Table 4", f"{m} {cls}", CLASS_TOL))
+        for i, (m, name) in enumerate((("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
+                                       ("ovr_accuracy", "Accuracy (one-vs-rest)"))):
+            label = f"{name} ({cls})" if "(" not in name else f"{name[:-1]}, {cls})"
+            rows.append(PublishedMetric(f"{m}[{cls}]", TABLE4[cls][i], "Table 4", label, CLASS_TOL))
     return tuple(rows)
 
 

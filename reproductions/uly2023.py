@@ -386,7 +386,7 @@ STUDY = Study(
            "Table 2's figures are taken to be those of the selected epoch (highest validation accuracy, "
            "Section 3.2); the text does not say which epoch they are.",
            "Table 2's training figures are logged on the 800 training images and its validation figures on the "
-           "100 validation images (TABLE2_MEASURED_ON); Figures 3-5's per-epoch curves did not survive in the text.",
+           "100 validation images; Figures 3-5's per-epoch curves did not survive in the text.",
            "The test set is exactly 50 COVID + 50 Normal (Section 3.3), as a stratified split gives.",
            "The paper names no weights for its ResNet50: the default reads it as Keras' ImageNet ResNet50, frozen; "
            "backbone=scratch trains it from random initialisation end to end (no pretrained part, so --weights does "

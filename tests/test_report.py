@@ -132,8 +132,12 @@ def test_curves_integer_epochs_legend_clear_and_no_hidden_line():
         reproduced = [ln for ln in ax.lines if ln.get_label().startswith("reproduced")]
         assert all(p.get_zorder() < q.get_zorder() for p in published for q in reproduced)
     labels = [ln.get_label() for ln in fig.axes[0].lines]
-    assert "reproduced accuracy = batch_mean_accuracy" in labels  # identical series drawn once, both named
+    # identical series drawn once, both named, in words
+    assert "reproduced training accuracy = training accuracy (mean over batches)" in labels
     assert any(ln.get_xdata()[0] == 2 for ln in fig.axes[0].lines if "evaluated epoch 2" in ln.get_label())
+    # a run that evaluates the test folder every epoch (hanif2025) says so, not 'val_'
+    test_labels = [ln.get_label() for ax in F.curves(h, ph, 2, val_name="test folder").axes for ln in ax.lines]
+    assert "reproduced test folder accuracy" in test_labels and not any("val_" in t for t in test_labels)
 
 
 def test_forest_has_one_row_per_published_number(binary):
@@ -187,10 +191,43 @@ def test_terminal_summary(binary):
         line = next(ln for ln in text.splitlines() if ln.strip().startswith(row.label + " "))
         assert row.verdict in line and f"{row.published:g}" in line
     assert "[0.802, 0.930]" in text  # accuracy's interval
+    assert "15 epochs" in text.splitlines()[0] and "faithful with stated minor departures" in text
     bad = copy.deepcopy(binary)
     bad.faithful = False
-    bad.departures = [*bad.departures, Departure("data", "critical", "a subset of the data")]
-    assert "NOT faithful: a subset of the data" in terminal_summary(bad, "x")
+    bad.provenance.epochs_run = 1
+    bad.departures = [*bad.departures, Departure("data", "critical", "a subset of the data (an aside): why")]
+    lines = terminal_summary(bad, "x").splitlines()
+    assert "1 epoch," in lines[0]
+    assert lines[1].startswith("NOT faithful") and "  - critical data: a subset of the data" in lines
+    assert any(ln.startswith("Real verdicts need: the full dataset") for ln in lines)
+    assert all(len(ln) <= 160 for ln in lines)  # labelled lines, not a paragraph
+
+
+def test_terminal_summary_scores_the_extra_test_sets():
+    from lungxray.report.terminal import terminal_summary
+
+    res = load_results(REPORTS / "hanif2025" / "offline" / "resnet18")
+    ev = res.extra_evaluations["test_deduplicated"]
+    line = next(ln for ln in terminal_summary(res, "x").splitlines() if "Deduplicated test set" in ln)
+    assert f"({ev.n} of {res.evaluation.n} test images)" in line and f"Accuracy {ev.metrics['accuracy']:.4f} [" in line
+
+
+def test_two_class_roc_is_one_curve_and_variants_are_the_experiments_own():
+    from lungxray.report.pdf import applicable, provenance_section
+    from lungxray.spec.study import get_study
+
+    y = np.array([0, 0, 1, 1, 1, 0])
+    proba = np.array([[0.8, 0.2], [0.6, 0.4], [0.3, 0.7], [0.4, 0.6], [0.1, 0.9], [0.45, 0.55]])
+    fig, aucs = F.roc(y, proba, ["normal", "abnormal"], None)
+    assert list(aucs) == ["abnormal"]  # the other curve would be its mirror image
+    assert len([ln for ln in fig.axes[0].lines if "AUC" in ln.get_label()]) == 1
+    uly = get_study("uly2023")
+    lstm = {v.name for v in uly.applicable_variants("lstm")}
+    assert {"sequence", "backbone", "scaling"}.isdisjoint(lstm) and {"subset", "dropout", "lstm_input"} <= lstm
+    assert {"sequence", "backbone", "scaling"} <= {v.name for v in uly.applicable_variants("resnet50_lstm")}
+    res = load_results(BINARY)
+    assert {v.name for v in applicable(res)} == lstm & {v.name for v in res.variants}
+    assert "ResNet50" not in story_text(provenance_section(res, notes=False))
 
 
 def test_class_labels_break_only_between_parts_and_keep_every_character():
@@ -211,3 +248,56 @@ def test_headings_stay_with_their_figures(four):
         if isinstance(f, Paragraph) and f.style.name == "h1":
             assert not any(type(g).__name__ == "Drawing" for g in story[i + 1:i + 2]), f.getPlainText()
     assert any(isinstance(f, KeepTogether) for f in story)
+
+
+def test_suite_shows_real_runs_and_lists_smoke_and_ci_runs_in_the_appendix():
+    from lungxray.report.suite import appendix, collect, cover, shown_runs
+    from lungxray.spec.study import load_studies
+
+    collected = collect(REPORTS)
+    shown = {sid: [e.folder for e in shown_runs(sets)] for sid, sets in collected.items()}
+    assert shown["covid_balancing"] == [] and shown["syakuroh2025"] == []  # smoke only: nothing shown
+    assert shown["hanif2025"] == ["hanif2025/offline/resnet18"]  # 15 epochs beats the 1-epoch CI reference
+    assert "uly2023/lstm-10-seeds/lstm" in shown["uly2023"] and "uly2023/offline/resnet50" in shown["uly2023"]
+    assert all(not e.smoke for sets in collected.values() for e in shown_runs(sets))
+    text = story_text(cover(load_studies(), collected))
+    smoke_model_a = load_results(REPORTS / "covid_balancing" / "smoke" / "model_a")
+    assert f"{smoke_model_a.comparison[1].reproduced:.3f}" not in text  # no smoke number on the cover
+    assert "No real-data run committed (only 3 smoke runs" in text
+    listed = story_text(appendix(collected))
+    for folder in ("ci-reference/hanif2025-1epoch/resnet18", "covid_balancing/smoke/model_a",
+                   "syakuroh2025/smoke/mobilenetv2", "cnn_vs_lstm/nih64-patient-split/cnn"):
+        assert f"{folder}/report.pdf" in listed
+    assert "hanif2025/offline" not in listed
+
+
+def test_audit_records_read_as_sentences_with_labelled_evidence():
+    from lungxray.audit.claims import Claim
+    from lungxray.report.audit_text import claim_sentence, evidence_rows
+
+    legend = Claim("x", "Section 3.2", "ResNet50 has a lower training loss than LSTM", 1, 0, 0,
+                   "1 = Table 2 agrees, 0 = Table 2 says the opposite", tool="prose")
+    assert claim_sentence(legend) == "ResNet50 has a lower training loss than LSTM: not so, Table 2 says the opposite."
+    assert evidence_rows(legend) == []  # no 'published 1, recomputed 0 (tolerance 0)'
+    share = Claim("x", "Results", "the implied positive share matches the data", 0.461858, 0.38685, 0.0046,
+                  "they imply a share in [0.3823, 0.3914], not 0.4619", tool="prevalence",
+                  evidence={"positive_class_reading": {"interval": {"lo": 0.3823, "hi": 0.3914,
+                                                                    "inputs": {"accuracy": 0.925, "recall": 0.897}},
+                                                       "inside": False, "distance": 0.0704,
+                                                       "counts": list(range(10))}})
+    assert claim_sentence(share) == ("the implied positive share matches the data (paper's value 0.4619): they imply "
+                                     "a share in [0.3823, 0.3914], not 0.4619.")
+    rows = evidence_rows(share)
+    assert rows[:3] == [("paper's value", "0.4619"), ("recomputed", "0.3869"), ("allowed difference", "±0.0046")]
+    assert ("interval › lo", "0.3823") in rows and len(rows) == 6 and rows[-1][0] == "+4 more rows"
+    assert all("_" not in label and "." not in label for label, _ in rows)  # words, not a dotted key path
+    assert dict(evidence_rows(share, limit=20))["inside"] == "no"
+    assert dict(evidence_rows(share, limit=20))["counts"] == "0, 1, 2, 3, 4, 5, … (10 in all)"
+
+
+def test_study_notes_name_no_code_constant():
+    from lungxray.spec.study import load_studies
+
+    for study in load_studies().values():
+        for note in study.notes:
+            assert not re.search(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", note), (study.id, note)

@@ -48,7 +48,8 @@ def departures(res: RunResult, study) -> list[Departure]:
     out += [] if res.smoke else _data_departures(res)
     want_epochs = study.resolve(res.experiment, _choices(res, study)).train.epochs
     if prov.epochs_requested is not None and prov.epochs_requested != want_epochs and not res.smoke:
-        out.append(_dep("schedule", "major", f"{prov.epochs_requested} epochs instead of the paper's {want_epochs}"))
+        epochs = f"{prov.epochs_requested} epoch" + ("" if prov.epochs_requested == 1 else "s")
+        out.append(_dep("schedule", "major", f"{epochs} instead of the paper's {want_epochs}"))
     if prov.manifest_given:
         out.append(_dep("split", "minor", f"split given by --manifest {prov.manifest_given}"))
     if prov.mixed_precision != "float32":

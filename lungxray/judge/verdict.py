@@ -252,7 +252,7 @@ def comparison_rows(exp, mets: Mapping[str, float], estimates: Mapping[str, Esti
             row.readings = {k: mets.get(k) for k in compare_as[pm.key]}
         rows.append(row)
     for key, val in exp.published.final_epoch.items():  # a logged value: no interval in one run
-        pm = PublishedMetric(f"history:{key}", val, exp.published.final_epoch_source, f"{key} (evaluated epoch)",
+        pm = PublishedMetric(f"history:{key}", val, exp.published.final_epoch_source, f"{log_label(key)} (evaluated epoch)",
                              tolerance=0.1 if "loss" in key else 0.05)
         h = (history or {}).get(key)
         rep = None if not h else float(h[epoch if epoch is not None else -1])
@@ -261,6 +261,12 @@ def comparison_rows(exp, mets: Mapping[str, float], estimates: Mapping[str, Esti
         row.informational, row.log_key = True, key
         rows.append(row)
     return rows
+
+
+def log_label(key: str) -> str:
+    """A Keras history key as a label: 'val_accuracy' -> 'Validation accuracy', 'loss' -> 'Training loss'."""
+    split, metric = ("Validation", key[4:]) if key.startswith("val_") else ("Training", key)
+    return f"{split} {metric.replace('_', ' ')}"
 
 
 def _no_interval(value: float) -> Estimate:

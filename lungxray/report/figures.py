@@ -21,7 +21,7 @@ from matplotlib.image import AxesImage  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from lungxray.report.layout import verdict_colour, verdict_short  # noqa: E402
+from lungxray.report.layout import LOG_GREY, verdict_colour, verdict_short  # noqa: E402
 from lungxray.results.types import AggregateRow, ComparisonRow  # noqa: E402
 
 RC = {"font.size": 8, "font.family": "DejaVu Sans", "axes.titlesize": 9, "axes.labelsize": 8,
@@ -67,21 +67,30 @@ def forest_rows(comparison: Sequence[ComparisonRow | AggregateRow],
     return out
 
 
+def row_colour(r: ForestRow) -> str:
+    """A row's colour: its verdict's, or grey for a training-log row (information, never held, so never louder
+    than a headline)."""
+    return LOG_GREY if r.informational else verdict_colour(r.verdict)
+
+
 def _forest_row(ax: plt.Axes, y: float, r: ForestRow) -> None:
-    ax.axhspan(y - 0.4, y + 0.4, color="#f4f4f4" if y % 2 else "white", zorder=0)
-    ax.plot([r.published - r.tolerance, r.published + r.tolerance], [y, y], color="#d0d0d0", lw=7,
+    """Published above (diamond, rounding interval, tolerance band), reproduced below it (value, interval); the
+    seeds, where given, in a lane of their own under the interval and drawn over everything, so none is hidden."""
+    ax.axhspan(y - 0.45, y + 0.45, color="#f4f4f4" if y % 2 else "white", zorder=0)
+    pub_y = y - 0.2
+    ax.plot([r.published - r.tolerance, r.published + r.tolerance], [pub_y, pub_y], color="#d0d0d0", lw=6,
             solid_capstyle="butt", zorder=1)
-    ax.plot([r.pub_lo, r.pub_hi], [y - 0.18, y - 0.18], color=PUBLISHED, lw=2, zorder=3)
-    ax.plot([r.published], [y - 0.18], marker="D", ms=4, color=PUBLISHED, zorder=3, ls="none")
-    c = verdict_colour(r.verdict)
+    ax.plot([r.pub_lo, r.pub_hi], [pub_y, pub_y], color=PUBLISHED, lw=2, zorder=3)
+    ax.plot([r.published], [pub_y], marker="D", ms=4, color=PUBLISHED, zorder=3, ls="none")
+    c = row_colour(r)
+    rep_y = y + (0.03 if r.points else 0.16)
+    if r.lo is not None and r.hi is not None:
+        ax.plot([r.lo, r.hi], [rep_y, rep_y], color=c, lw=1.4 if r.informational else 2.2, zorder=5)
+    if r.value is not None:
+        ax.plot([r.value], [rep_y], "o", ms=5, color=c if r.lo is not None else "white", mec=c, mew=1.3, zorder=6)
     if r.points:
         jitter = np.linspace(-0.06, 0.06, len(r.points))
-        ax.plot(r.points, y + 0.18 + jitter, "o", ms=2.5, color=c, alpha=0.55, zorder=4, mec="none")
-    if r.lo is not None and r.hi is not None:
-        ax.plot([r.lo, r.hi], [y + 0.18, y + 0.18], color=c, lw=2.2, zorder=5)
-    if r.value is not None:
-        ax.plot([r.value], [y + 0.18], "o", ms=5, color=c if r.lo is not None else "white", mec=c, mew=1.3,
-                zorder=6)
+        ax.plot(r.points, y + 0.28 + jitter, "o", ms=3.4, color=c, mec="white", mew=0.5, ls="none", zorder=7)
 
 
 def forest(rows: Sequence[ForestRow], title: str = "") -> plt.Figure:
@@ -96,10 +105,11 @@ def forest(rows: Sequence[ForestRow], title: str = "") -> plt.Figure:
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_yticks(range(len(rows)), [textwrap.fill(r.label, 55) for r in rows])
         right = ax.secondary_yaxis("right")
-        right.set_yticks(range(len(rows)), [verdict_short(r.verdict) for r in rows])
+        right.set_yticks(range(len(rows)), [("log: " if r.informational else "") + verdict_short(r.verdict)
+                                            for r in rows])
         for lab, r in zip(right.get_yticklabels(), rows, strict=True):
-            lab.set_color(verdict_colour(r.verdict))
-            lab.set_fontweight("bold")
+            lab.set_color(row_colour(r))
+            lab.set_fontweight("normal" if r.informational else "bold")
         ax.set_xlabel("value")
         ax.grid(axis="x", alpha=0.3)
         if title:
@@ -110,7 +120,8 @@ def forest(rows: Sequence[ForestRow], title: str = "") -> plt.Figure:
                    Line2D([], [], marker="o", color="#555555", mfc="white", lw=0, ms=5,
                           label="reproduced, no interval")]
         if any(r.points for r in rows):
-            handles.append(Line2D([], [], marker="o", color="#555555", alpha=0.55, lw=0, ms=3, label="one seed"))
+            handles.append(Line2D([], [], marker="o", color="#555555", mec="white", lw=0, ms=3.4,
+                                  label="one seed (below its interval)"))
         fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
     return fig
 
@@ -179,31 +190,74 @@ def difference(published: np.ndarray, reproduced: np.ndarray, classes: Sequence[
     return fig
 
 
+def roc_targets(classes: Sequence[str], positive: str | None) -> list[int]:
+    """The classes whose ROC curve is drawn: the positive class of a binary model; of any other two-class model
+    the second class (against the first, whose curve would be its mirror image); else each class against the
+    rest."""
+    if positive in classes:
+        return [list(classes).index(positive)]
+    return [1] if len(classes) == 2 else list(range(len(classes)))
+
+
+def _roc_axes(ax: plt.Axes) -> None:
+    ax.plot([0, 1], [0, 1], ls=":", color="#999999", lw=1, label="chance")
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_aspect("equal")
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.grid(alpha=0.3)
+
+
+def _curve_name(classes: Sequence[str], i: int, positive: str | None) -> str:
+    if positive:
+        return f"{classes[i]} (positive)"
+    return f"{classes[i]} vs {classes[1 - i]}" if len(classes) == 2 else f"{classes[i]} vs rest"
+
+
 def roc(y_true: np.ndarray, proba: np.ndarray, classes: Sequence[str], positive: str | None) -> tuple[plt.Figure, dict]:
-    """ROC curves with their AUC (scikit-learn): the positive class of a binary model, else each class
-    one-vs-rest. Returns the figure and {class: AUC}."""
+    """ROC curves with their AUC (scikit-learn), for the classes of :func:`roc_targets` (one curve for a two-class
+    task). Returns the figure and {class: AUC}."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    targets = [classes.index(positive)] if positive in classes else range(len(classes))
     fig = new_figure(5.2, 4.2)
     aucs: dict[str, float] = {}
     with plt.rc_context(RC):
         ax = fig.add_subplot()
-        ax.plot([0, 1], [0, 1], ls=":", color="#999999", lw=1, label="chance")
-        for k, i in enumerate(targets):
+        _roc_axes(ax)
+        for k, i in enumerate(roc_targets(classes, positive)):
             y = (y_true == i).astype(int)
             if y.min() == y.max():
                 continue  # a class absent from (or alone in) the test set has no ROC curve
             fpr, tpr, _ = roc_curve(y, proba[:, i])
             aucs[classes[i]] = float(roc_auc_score(y, proba[:, i]))
             ax.plot(fpr, tpr, color=SERIES[k % len(SERIES)], lw=1.6,
-                    label=f"{classes[i]}{' (positive)' if positive else ' vs rest'}: AUC {aucs[classes[i]]:.3f}")
-        ax.set_xlim(-0.01, 1.01)
-        ax.set_ylim(-0.01, 1.01)
-        ax.set_aspect("equal")
-        ax.set_xlabel("false positive rate")
-        ax.set_ylabel("true positive rate")
-        ax.grid(alpha=0.3)
+                    label=f"{_curve_name(classes, i, positive)}: AUC {aucs[classes[i]]:.3f}")
+        fig.legend(loc="outside lower center", ncols=2, frameon=False)
+    return fig, aucs
+
+
+def roc_over_seeds(runs: Sequence[tuple[np.ndarray, np.ndarray]], classes: Sequence[str],
+                   positive: str | None) -> tuple[plt.Figure, dict[str, list[float]]]:
+    """Each seed's ROC curve (thin, one colour per class) from its (y_true, probabilities); returns the figure and
+    {class: the AUC of each seed}."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    fig = new_figure(5.2, 4.2)
+    aucs: dict[str, list[float]] = {}
+    with plt.rc_context(RC):
+        ax = fig.add_subplot()
+        _roc_axes(ax)
+        for k, i in enumerate(roc_targets(classes, positive)):
+            for y_true, proba in runs:
+                y = (y_true == i).astype(int)
+                if y.min() == y.max():
+                    continue
+                fpr, tpr, _ = roc_curve(y, proba[:, i])
+                aucs.setdefault(classes[i], []).append(float(roc_auc_score(y, proba[:, i])))
+                ax.plot(fpr, tpr, color=SERIES[k % len(SERIES)], lw=0.9, alpha=0.6,
+                        label=f"{_curve_name(classes, i, positive)}, one line per seed"
+                        if len(aucs[classes[i]]) == 1 else None)
         fig.legend(loc="outside lower center", ncols=2, frameon=False)
     return fig, aucs
 
@@ -222,19 +276,29 @@ def _series_groups(h: Mapping[str, Sequence[float]], keys: Sequence[str]) -> lis
     return groups
 
 
-def _curves_axis(ax: plt.Axes, metric: str, h: Mapping, ph: Mapping, best: int | None) -> None:
-    keys = sorted({k for k in [*h, *ph] if k.endswith(metric)}, key=lambda k: (k.startswith("val"), k))
-    colour = {k: SERIES[i % len(SERIES)] for i, k in enumerate(keys)}
+LOG_NAMES = {"accuracy": "accuracy", "loss": "loss", "batch_mean_accuracy": "accuracy (mean over batches)"}
+
+
+def log_name(key: str, val_name: str = "validation") -> str:
+    """A Keras history key as a reader names it: 'val_loss' -> 'validation loss' ('test folder loss' where the
+    run evaluated the test folder every epoch), 'accuracy' -> 'training accuracy'."""
+    split, metric = (val_name, key[4:]) if key.startswith("val_") else ("training", key)
+    return f"{split} {LOG_NAMES.get(metric, metric.replace('_', ' '))}"
+
+
+def _log_keys(metric: str, *histories: Mapping) -> list[str]:
+    return sorted({k for h in histories for k in h if k.endswith(metric)}, key=lambda k: (k.startswith("val"), k))
+
+
+def _published_markers(ax: plt.Axes, keys: Sequence[str], ph: Mapping, colour: Mapping[str, str],
+                       val_name: str) -> None:
     for k in keys:
         if k in ph:
             ax.plot(range(1, len(ph[k]) + 1), ph[k], ls="none", marker="s", ms=5, mfc="none", mec=colour[k],
-                    mew=1.1, zorder=2, label=f"published {k}")
-    for names, vals in _series_groups(h, keys):
-        ax.plot(range(1, len(vals) + 1), vals, color=colour[names[0]], lw=1.6, marker="o", ms=2.5, zorder=3,
-                ls="-" if not names[0].startswith("val") else "--", label="reproduced " + " = ".join(names))
-    if best is not None:
-        ax.axvline(best, color="#444444", ls=":", lw=1, zorder=1, label=f"evaluated epoch {best}")
-    vals = [v for k in keys for v in [*h.get(k, []), *ph.get(k, [])] if v and v > 0]
+                    mew=1.1, zorder=2, label=f"published {log_name(k, val_name)}")
+
+
+def _finish_axis(ax: plt.Axes, metric: str, vals: Sequence[float]) -> None:
     ax.set_ylabel(metric)
     if metric == "loss" and vals and max(vals) / min(vals) > 50:
         ax.set_yscale("log")  # one exploding epoch would flatten every other curve
@@ -245,13 +309,46 @@ def _curves_axis(ax: plt.Axes, metric: str, h: Mapping, ph: Mapping, best: int |
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, borderaxespad=0)
 
 
+def _curves_axis(ax: plt.Axes, metric: str, h: Mapping, ph: Mapping, best: int | None, val_name: str) -> None:
+    keys = _log_keys(metric, h, ph)
+    colour = {k: SERIES[i % len(SERIES)] for i, k in enumerate(keys)}
+    _published_markers(ax, keys, ph, colour, val_name)
+    for names, vals in _series_groups(h, keys):
+        ax.plot(range(1, len(vals) + 1), vals, color=colour[names[0]], lw=1.6, marker="o", ms=2.5, zorder=3,
+                ls="-" if not names[0].startswith("val") else "--",
+                label="reproduced " + " = ".join(log_name(n, val_name) for n in names))
+    if best is not None:
+        ax.axvline(best, color="#444444", ls=":", lw=1, zorder=1, label=f"evaluated epoch {best}")
+    _finish_axis(ax, metric, [v for k in keys for v in [*h.get(k, []), *ph.get(k, [])] if v and v > 0])
+
+
 def curves(history: Mapping[str, Sequence[float]], published: Mapping[str, Sequence[float]],
-           best_epoch: int | None) -> plt.Figure:
+           best_epoch: int | None, val_name: str = "validation") -> plt.Figure:
     """Accuracy and loss per epoch, 1-based: reproduced lines above published markers, legends beside the axes;
-    ``best_epoch`` is 1-based (the evaluated epoch)."""
+    ``best_epoch`` is 1-based (the evaluated epoch); ``val_name`` names what the 'val_*' series measured."""
     fig = new_figure(7.4, 5.6)
     with plt.rc_context(RC):
         axes = fig.subplots(2, 1)
         for ax, metric in zip(axes, ("accuracy", "loss"), strict=True):
-            _curves_axis(ax, metric, history, published, best_epoch)
+            _curves_axis(ax, metric, history, published, best_epoch, val_name)
+    return fig
+
+
+def curves_over_seeds(histories: Sequence[Mapping[str, Sequence[float]]], published: Mapping[str, Sequence[float]],
+                      val_name: str = "validation") -> plt.Figure:
+    """Accuracy and loss per epoch of every seed: one thin line per seed and series, published markers below."""
+    fig = new_figure(7.4, 5.6)
+    with plt.rc_context(RC):
+        axes = fig.subplots(2, 1)
+        for ax, metric in zip(axes, ("accuracy", "loss"), strict=True):
+            keys = _log_keys(metric, published, *histories)
+            colour = {k: SERIES[i % len(SERIES)] for i, k in enumerate(keys)}
+            _published_markers(ax, keys, published, colour, val_name)
+            for k in keys:
+                for j, h in enumerate(x for x in histories if k in x):
+                    ax.plot(range(1, len(h[k]) + 1), h[k], color=colour[k], lw=0.9, alpha=0.7, zorder=3,
+                            ls="-" if not k.startswith("val") else "--",
+                            label=f"reproduced {log_name(k, val_name)}, one line per seed" if j == 0 else None)
+            _finish_axis(ax, metric, [v for k in keys for h in [*histories, published] for v in h.get(k, [])
+                                      if v and v > 0])
     return fig

@@ -63,6 +63,7 @@ VERDICT_STYLE: dict[str, tuple[str, str]] = {
 }
 WARN = "#c62828"
 STATED = "#1565c0"  # a faithful run's stated (minor) departures: information, not a warning
+LOG_GREY = "#8a8a8a"  # training-log rows: information, never held, so drawn quieter than any verdict
 SEVERITY_COLOURS = {"critical": "#c62828", "major": "#ef6c00", "minor": "#757575"}
 
 
@@ -72,6 +73,14 @@ def verdict_colour(verdict: str) -> str:
 
 def verdict_short(verdict: str) -> str:
     return VERDICT_STYLE.get(verdict, ("#555555", verdict))[1]
+
+
+def verdict_cell(verdict: str, detail: str = "", informational: bool = False) -> Paragraph:
+    """A table cell: the verdict in its colour (a training-log row's in grey, not bold, marked 'log': information
+    is never louder than a headline), and its detail below."""
+    text = (coloured(f"log: {verdict}", LOG_GREY, bold=False) if informational
+            else coloured(verdict, verdict_colour(verdict)))
+    return para(text + (f"<br/>{esc(detail)}" if detail else ""), "tiny", markup=True)
 
 
 def _register_fonts() -> None:
@@ -162,16 +171,18 @@ def published_text(value: float, interval: Sequence[float] | None) -> str:
 
 
 def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool = True,
-          backgrounds: Sequence[tuple[int, int, str]] = (), style: str = "cell") -> Table:
+          backgrounds: Sequence[tuple[int, int, str]] = (), style: str = "cell", padding: float = 3) -> Table:
     """A table whose cells wrap (strings become Paragraphs) and repeat their header on every page.
 
-    ``widths`` are fractions of the frame width; ``backgrounds`` are (column, row, colour) cells."""
+    ``widths`` are fractions of the frame width; ``backgrounds`` are (column, row, colour) cells; ``padding`` the
+    cells' left and right padding in points (a table nested in a cell takes less)."""
     cells = [[c if isinstance(c, Flowable) else para(str(c), "cellb" if header and i == 0 else style)
               for c in row] for i, row in enumerate(rows)]
     t = Table(cells, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1 if header else 0)
-    cmds = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc"))]
+    vertical = min(padding, 2)
+    cmds = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), padding),
+            ("RIGHTPADDING", (0, 0), (-1, -1), padding), ("TOPPADDING", (0, 0), (-1, -1), vertical),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), vertical), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc"))]
     if header:
         cmds += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
                  ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#888888"))]

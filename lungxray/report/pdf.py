@@ -20,9 +20,7 @@ from lungxray.report.layout import (
     WARN,
     banner,
     build_pdf,
-    coloured,
     command_block,
-    esc,
     figure,
     fmt,
     gap,
@@ -31,18 +29,24 @@ from lungxray.report.layout import (
     png_file,
     published_text,
     table,
-    verdict_colour,
+    verdict_cell,
 )
+from lungxray.report.wording import METRIC_NAMES, extra_title
 from lungxray.results.files import GRADCAM, PREDICTIONS, atomic_write_bytes
-from lungxray.results.types import ComparisonRow, Departure, RunResult
+from lungxray.results.types import ComparisonRow, Departure, RunResult, VariantUse
+from lungxray.spec.study import load_studies
 
 
 def citation(study_id: str) -> str:
     """The paper's citation as its study module records it ('' for a study not registered here)."""
-    from lungxray.spec.study import load_studies
-
     study = load_studies().get(study_id)
     return study.citation if study is not None else ""
+
+
+def val_name(res: RunResult) -> str:
+    """What the run's per-epoch 'val_*' log measured: the validation split, or the test folder where the paper
+    logged the test set every epoch (``RunConfig.val_split``)."""
+    return "test folder" if res.config.val_split == "test" else "validation"
 
 
 def departure_banners(departures: list[Departure]) -> list[tuple[str, str]]:
@@ -84,13 +88,11 @@ def comparison_section(res: RunResult) -> list[Flowable]:
     cells = [["metric (source)", "published [rounding]", "reproduced [95% interval]", "± tol.", "verdict"]]
     for r in rows:
         iv = r.interval
-        verdict = coloured(r.verdict, verdict_colour(r.verdict))
-        detail = f"<br/>{esc(r.detail)}" if r.detail else ""
         cells.append([f"{r.label} ({r.source})" + (" [training log, not held]" if r.informational else ""),
                       published_text(r.published, r.published_interval),
                       "-" if r.reproduced is None else
                       f"{fmt(r.reproduced)} " + (interval_text(iv.lo, iv.hi) if iv else "(no interval)"),
-                      f"±{r.tolerance:g}", para(verdict + detail, "tiny", markup=True)])
+                      f"±{r.tolerance:g}", verdict_cell(r.verdict, r.detail, r.informational)])
     out += [gap(), table(cells, [0.27, 0.17, 0.2, 0.08, 0.28]), gap()]
     return out + definitions(rows)
 
@@ -153,7 +155,9 @@ def roc_section(res: RunResult, run_dir: Path | None) -> list[Flowable]:
 
         plt.close(fig)
         return [para("ROC curves", "h1"), para("No ROC curve: the test set holds one class only.")]
-    what = "the positive class" if res.config.binary_positive else "each class against the rest"
+    what = ("the positive class" if res.config.binary_positive else
+            f"{classes[1]} against {classes[0]} (the other curve would be its mirror image)" if len(classes) == 2
+            else "each class against the rest")
     text = f"From predictions.csv: {what}; AUC " + ", ".join(f"{c} {a:.3f}" for c, a in aucs.items()) + "."
     return [KeepTogether([para("ROC curves", "h1"), figure(fig, 0.62), para(text)])]
 
@@ -171,15 +175,16 @@ def extra_section(res: RunResult) -> list[Flowable]:
     main_m = res.evaluation.metrics
     for name, ev in res.extra_evaluations.items():
         m = ev.metrics
-        rows = [["metric", name, "full test set"]]
-        rows += [[k, fmt(m[k]), fmt(main_m.get(k))] for k in
-                 ("accuracy", "batch_mean_accuracy", "macro_precision", "macro_recall", "macro_f1") if k in m]
+        title = extra_title(name)
+        rows = [["metric", title.lower(), "full test set"]]
+        rows += [[label, fmt(m[k]), fmt(main_m.get(k))] for k, label in METRIC_NAMES.items() if k in m]
         per = ", ".join(f"{c} {n}" for c, n in ev.n_per_class.items())
-        out += [CondPageBreak(200), para(f"Additional evaluation: {name}", "h1"), para(ev.description),
+        out += [CondPageBreak(200), para(f"{title}: the same predictions, rescored", "h1"),
+                para(ev.description[:1].upper() + ev.description[1:] + "."),
                 para(f"{ev.n} of {res.evaluation.n} test images ({len(ev.excluded)} excluded)"
                      + (f"; per class: {per}" if per else "") + "."),
                 table(rows, [0.3, 0.2, 0.2]), gap(),
-                figure(F.confusion(None, np.array(ev.confusion_matrix), ev.classes, rep_title=name), 0.6)]
+                figure(F.confusion(None, np.array(ev.confusion_matrix), ev.classes, rep_title=title.lower()), 0.6)]
     return out
 
 
@@ -194,7 +199,8 @@ def curves_section(res: RunResult) -> list[Flowable]:
     if not h and not ph:
         return []
     out: list[Flowable] = [KeepTogether([para("Training curves", "h1"),
-                                         figure(F.curves(h, ph, evaluated_epoch(res) if h else None))])]
+                                         figure(F.curves(h, ph, evaluated_epoch(res) if h else None,
+                                                         val_name(res)))])]
     if ph:
         out.append(para(f"Markers: the paper's per-epoch values ({res.published.history_source}); "
                         "lines: this run."))
@@ -232,12 +238,24 @@ def provenance_rows(res: RunResult) -> list[list[Any]]:
     ]
 
 
+def applicable(res: RunResult) -> list[VariantUse]:
+    """The run's variants that apply to its experiment (``Study.applicable_variants``); all of them when the study
+    is not registered here or no longer takes the run's choices."""
+    study = load_studies().get(res.study)
+    try:
+        names = {v.name for v in study.applicable_variants(res.experiment, res.variant)} if study else None
+    except (KeyError, ValueError):  # an experiment or a choice the study module no longer has
+        names = None
+    return [v for v in res.variants if names is None or v.name in names]
+
+
 def provenance_section(res: RunResult, notes: bool = True) -> list[Flowable]:
     out: list[Flowable] = [CondPageBreak(200), para("Provenance", "h1"),
                            table(provenance_rows(res), [0.22, 0.78], header=False)]
-    if res.variants:
+    variants = applicable(res)
+    if variants:
         rows = [["variant", "choice", "meaning; what the paper leaves open"]]
-        for v in res.variants:
+        for v in variants:
             tag = "" if v.choice == v.default else f" (not the default {v.default})"
             rows.append([v.name, v.choice + tag, f"{v.meaning}. Open question: {v.question}"])
         out += [CondPageBreak(120), para("Variants (details the paper leaves open)", "h2"),

@@ -230,6 +230,18 @@ class Study:
         """Every variant's choice: the defaults, then a smoke run's forced choices, then ``given``."""
         return self.resolve_variants({**(self.smoke.variants if smoke else {}), **(given or {})})
 
+    def applicable_variants(self, experiment: str | Experiment,
+                            choices: Mapping[str, str] | None = None) -> tuple[Variant, ...]:
+        """The variants that apply to ``experiment``: those with a choice that changes its configuration, the
+        other variants at ``choices`` (default: the defaults). A variant of another model (uly2023's ResNet50
+        variants for the LSTM alone) is left out; one with a single choice (a reading stated, not a choice) is
+        kept, as nothing shows where it applies."""
+        exp = experiment if isinstance(experiment, Experiment) else self.experiment(experiment)
+        chosen = self.choices(choices)
+        base = exp.configure(chosen)
+        return tuple(v for v in self.variants if len(v.choices) == 1
+                     or any(exp.configure({**chosen, v.name: c}) != base for c in v.choices if c != chosen[v.name]))
+
     def resolve(self, experiment: str | Experiment, choices: Mapping[str, str] | None = None, *,
                 smoke: bool = False, epochs: int | None = None) -> RunConfig:
         """The one place a run's configuration is made (runner, audit, bench and faithful all call it).
