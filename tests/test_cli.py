@@ -17,7 +17,7 @@ import pytest
 from lungxray import __version__
 from lungxray._util import progress
 from lungxray.cli.main import main, version_text
-from lungxray.cli.table import COLUMNS, aggregate_rows, collect, render, run_rows
+from lungxray.cli.table import COLUMNS, aggregate_rows, collect, render, run_rows, select
 from lungxray.errors import ResultsError, message
 from lungxray.results import files as R
 from tests.helpers import write_png
@@ -184,6 +184,25 @@ def test_table_cli_csv_and_md(capsys):
     assert tuple(lines[0]) == COLUMNS
     assert main(["table", str(REPORTS / "uly2023")]) == 0
     assert "| inconclusive |" in capsys.readouterr().out
+
+
+def test_table_filters_and_markdown_keeps_the_informational_marker(capsys):
+    rows = collect(REPORTS)
+    real = select(rows, real_only=True)
+    smoke = {str(p.parent.relative_to(REPORTS)) for p in R.find_results(REPORTS) if R.load_results(p).smoke}
+    assert smoke and not any(r.run in smoke for r in real) and len(real) < len(rows)
+    assert {r.study for r in select(rows, ["hanif2025"])} == {"hanif2025"}
+    assert {r.run for r in select(rows, faithful_only=True)} == {"uly2023/lstm-10-seeds/lstm", "uly2023/offline/lstm"}
+    assert main(["table", str(REPORTS), "--study", "uly2023", "--faithful-only", "--format", "md"]) == 0
+    md = capsys.readouterr().out.splitlines()
+    head = [c.strip() for c in md[0].strip("|").split("|")]
+    assert {"tolerance", "informational", "runs", "smoke"} <= set(head)
+    cells = [dict(zip(head, (c.strip() for c in line.strip("|").split("|")), strict=True)) for line in md[2:]]
+    logs = [c for c in cells if c["metric"].startswith("history:")]
+    assert logs and all(c["informational"].startswith("yes") and "not held" in c["verdict"] for c in logs)
+    assert all(c["tolerance"].startswith("±") for c in cells) and {c["runs"] for c in cells} == {"1", "10"}
+    assert main(["table", str(REPORTS), "--study", "nosuch"]) == 2
+    assert "no row" in capsys.readouterr().err
 
 
 # --- errors -------------------------------------------------------------------------------------------

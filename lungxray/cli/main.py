@@ -170,7 +170,7 @@ def _studies(a: argparse.Namespace) -> int:
 
 
 def _table(a: argparse.Namespace) -> int:
-    from lungxray.cli.table import collect, render
+    from lungxray.cli.table import collect, render, select
     from lungxray.errors import ResultsError
 
     root = Path(a.reports)
@@ -179,6 +179,10 @@ def _table(a: argparse.Namespace) -> int:
     rows = collect(root, each_seed=a.each_seed)
     if not rows:
         raise ResultsError(f"no results.json under {root}")
+    rows = select(rows, a.study, a.real_only, a.faithful_only)
+    if not rows:
+        raise ResultsError(f"no row under {root} matches the filters (studies there: "
+                           f"{', '.join(sorted({r.study for r in collect(root)}))})")
     if a.json or a.format == "json":
         emit_json([r.to_dict() for r in rows])
     else:
@@ -328,6 +332,11 @@ def _add_table(sub: Any) -> None:
                    help="md: a Markdown table (default); csv: every column at full precision; json: a list of rows")
     t.add_argument("--json", action="store_true", help="same as --format json")
     t.add_argument("--each-seed", action="store_true", help="also a row set for each seed run of a --runs set")
+    t.add_argument("--study", action="append", default=[], metavar="ID", help="only this study (repeatable)")
+    t.add_argument("--real-only", action="store_true", help="leave out smoke runs (generated images: they test the "
+                   "pipeline, not the paper)")
+    t.add_argument("--faithful-only", action="store_true", help="only faithful runs (faithful, or with stated "
+                   "minor departures): the rows whose verdicts are real")
     t.set_defaults(fn=_table)
 
 

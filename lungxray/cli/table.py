@@ -40,6 +40,7 @@ class Row:
     reproduced_hi: float | None
     verdict: str
     faithful: bool
+    smoke: bool  # a smoke run on generated images: tests the pipeline, says nothing about the paper
     weights: str  # --weights of the run(s): imagenet, none, a path, "not applicable"
     seeds: tuple[int, ...]
     n_runs: int  # 1, or K for a --runs set
@@ -78,19 +79,20 @@ def run_rows(res: RunResult, run: str) -> list[Row]:
                 published=_num(c.published), published_lo=_pair(c.published_interval)[0],
                 published_hi=_pair(c.published_interval)[1], reproduced=_num(c.reproduced),
                 reproduced_lo=_interval(c.interval)[0], reproduced_hi=_interval(c.interval)[1], verdict=c.verdict,
-                faithful=bool(res.faithful), weights=res.provenance.weights, seeds=(int(seed),), n_runs=1,
+                faithful=bool(res.faithful), smoke=res.smoke, weights=res.provenance.weights, seeds=(int(seed),),
+                n_runs=1,
                 tolerance=_num(c.tolerance), informational=c.informational)
             for c in res.comparison]
 
 
-def aggregate_rows(agg: AggregateResult, run: str, weights: str = "") -> list[Row]:
-    """The rows of one loaded aggregate.json of a ``--runs`` set (``weights``: its runs' --weights, which
-    aggregate.json does not hold)."""
+def aggregate_rows(agg: AggregateResult, run: str, weights: str = "", smoke: bool = False) -> list[Row]:
+    """The rows of one loaded aggregate.json of a ``--runs`` set (``weights``: its runs' --weights, and ``smoke``:
+    whether they are smoke runs, which aggregate.json does not hold)."""
     return [Row(study=agg.study, experiment=agg.experiment, run=run, key=c.key, label=c.label,
                 published=_num(c.published), published_lo=_pair(c.published_interval)[0],
                 published_hi=_pair(c.published_interval)[1], reproduced=_num(c.mean),
                 reproduced_lo=_interval(c.interval)[0], reproduced_hi=_interval(c.interval)[1], verdict=c.verdict,
-                faithful=agg.faithful, weights=weights, seeds=tuple(agg.seeds), n_runs=agg.n_runs,
+                faithful=agg.faithful, smoke=smoke, weights=weights, seeds=tuple(agg.seeds), n_runs=agg.n_runs,
                 tolerance=_num(c.tolerance), informational=c.informational)
             for c in agg.comparison]
 
@@ -111,14 +113,23 @@ def collect(root: Path, each_seed: bool = False) -> list[Row]:
         agg = AggregateResult.load(agg_path, current=True)
         runs = [agg_path.parent / d for d in agg.runs]
         members.update(runs)
-        weights = sorted({R.load_results(d).provenance.weights for d in runs if (d / R.RESULTS).is_file()})
-        rows += aggregate_rows(agg, name(agg_path.parent), ", ".join(weights))
+        seed_runs = [R.load_results(d) for d in runs if (d / R.RESULTS).is_file()]
+        weights = sorted({m.provenance.weights for m in seed_runs})
+        rows += aggregate_rows(agg, name(agg_path.parent), ", ".join(weights), any(m.smoke for m in seed_runs))
     for p in R.find_results(root):
         if p.parent in members and not each_seed:
             continue
         rows += run_rows(R.load_results(p, current=True), name(p.parent))
     order = {id(r): i for i, r in enumerate(rows)}
     return sorted(rows, key=lambda r: (r.study, r.run, order[id(r)]))
+
+
+def select(rows: Iterable[Row], studies: Sequence[str] = (), real_only: bool = False,
+           faithful_only: bool = False) -> list[Row]:
+    """The rows of ``studies`` (all when empty); ``real_only``: no smoke run (generated images);
+    ``faithful_only``: faithful runs only (faithful or faithful with stated minor departures)."""
+    return [r for r in rows if (not studies or r.study in studies) and not (real_only and r.smoke)
+            and not (faithful_only and not r.faithful)]
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -155,17 +166,21 @@ def _seeds(seeds: Sequence[int]) -> str:
 
 def to_markdown(rows: Iterable[Row]) -> str:
     """A GitHub-flavoured Markdown table, numbers to 4 significant digits, intervals as [lo, hi]; a
-    training-log value's label is marked "(log)"."""
+    training-log value's label is marked "(log)" and its verdict "(log, not held)", and the informational,
+    tolerance and runs columns say the same for a reader who skips the label."""
     head = ["study", "experiment", "run", "metric", "label", "published", "published interval", "reproduced",
-            "reproduced interval", "verdict", "faithful", "weights", "seeds"]
+            "reproduced interval", "tolerance", "verdict", "informational", "faithful", "smoke", "weights", "runs",
+            "seeds"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         reproduced = _fmt(r.reproduced) + (f" (mean of {r.n_runs})" if r.n_runs > 1 and r.reproduced is not None
                                            else "")
         cells = [r.study, r.experiment, r.run, r.key, r.label + (" (log)" if r.informational else ""),
                  _fmt(r.published, 6), _fmt_iv(r.published_lo, r.published_hi, 6), reproduced,
-                 _fmt_iv(r.reproduced_lo, r.reproduced_hi), r.verdict, "yes" if r.faithful else "no", r.weights,
-                 _seeds(r.seeds)]
+                 _fmt_iv(r.reproduced_lo, r.reproduced_hi), "" if r.tolerance is None else f"±{r.tolerance:g}",
+                 r.verdict + (" (log, not held)" if r.informational else ""),
+                 "yes (training log, never held by check)" if r.informational else "no",
+                 "yes" if r.faithful else "no", "yes" if r.smoke else "no", r.weights, r.n_runs, _seeds(r.seeds)]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
