@@ -47,9 +47,33 @@ def test_aggregate_report_bytes_are_reproducible_and_written(tmp_path):
     from lungxray.results.types import AggregateResult
 
     agg = AggregateResult.load(SEEDS)
-    assert render_aggregate(agg) == render_aggregate(agg)
+    assert render_aggregate(agg, SEEDS) == render_aggregate(agg, SEEDS)
     shutil.copy(SEEDS / "aggregate.json", tmp_path / "aggregate.json")
-    assert write_aggregate_report(tmp_path).read_bytes().startswith(b"%PDF")
+    assert write_aggregate_report(tmp_path).read_bytes().startswith(b"%PDF")  # no seed runs beside it: still a PDF
+    assert write_aggregate_report(SEEDS, tmp_path / "out.pdf") == tmp_path / "out.pdf"
+
+
+def test_aggregate_report_has_provenance_curves_and_every_seed_visible():
+    from lungxray.report.aggregate import aggregate_story, members_of, seed_points
+    from lungxray.results.types import AggregateResult
+
+    agg = AggregateResult.load(SEEDS)
+    members, folders = members_of(SEEDS, agg)
+    assert len(members) == agg.n_runs
+    text = story_text(aggregate_story(agg, members, folders))
+    for heading in ("Confusion matrix over seeds", "ROC curves", "Training curves, each seed", "Provenance"):
+        assert heading in text
+    first = members[0].provenance
+    assert first.data_root in text and first.versions["tensorflow"] in text and "--runs 10" in text
+    points = seed_points(agg, members)
+    assert all(len(points[r.key]) == agg.n_runs for r in agg.comparison)  # training-log rows too
+    fig = F.forest(F.forest_rows(agg.comparison, points))
+    ax = fig.axes[0]
+    seeds = [ln for ln in ax.lines if len(ln.get_xdata()) == agg.n_runs and ln.get_linestyle() == "None"]
+    bars = [ln for ln in ax.lines if ln not in seeds]
+    assert len(seeds) == len(agg.comparison) and all(s.get_zorder() > b.get_zorder() for s in seeds for b in bars)
+    log_rows = [r for r in F.forest_rows(agg.comparison, points) if r.informational]
+    assert log_rows and all(F.row_colour(r) == F.LOG_GREY for r in log_rows)
 
 
 def test_recorded_command_wraps_into_the_same_command():

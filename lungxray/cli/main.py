@@ -95,7 +95,7 @@ def _report(a: argparse.Namespace) -> int:
         if (run_dir / "aggregate.json").is_file() and not (run_dir / "results.json").is_file():  # a --runs set
             from lungxray.report.aggregate import write_aggregate_report
 
-            out = write_aggregate_report(run_dir)
+            out = write_aggregate_report(run_dir, Path(a.out) if a.out else None)
         else:
             out = Path(a.out) if a.out else run_dir / REPORT
             write_report(load_results(Path(a.run)), out)

@@ -192,8 +192,8 @@ def render_aggregate(agg: AggregateResult, folder: Path | None = None) -> bytes:
                      f"{agg.study} / {agg.experiment} over {agg.n_runs} seeds")
 
 
-def write_aggregate_report(folder: Path) -> Path:
-    """aggregate.pdf beside ``folder``/aggregate.json (a ``--runs`` set's experiment folder)."""
-    out = Path(folder) / AGGREGATE_REPORT
+def write_aggregate_report(folder: Path, out: Path | None = None) -> Path:
+    """aggregate.pdf beside ``folder``/aggregate.json (a ``--runs`` set's experiment folder), or at ``out``."""
+    out = Path(out) if out is not None else Path(folder) / AGGREGATE_REPORT
     atomic_write_bytes(out, render_aggregate(AggregateResult.load(Path(folder)), Path(folder)))
     return out

@@ -10,6 +10,7 @@ from reportlab.platypus import CondPageBreak, Flowable
 
 from lungxray.report import figures as F
 from lungxray.report.layout import (
+    LOG_GREY,
     banner,
     build_pdf,
     coloured,
@@ -28,9 +29,10 @@ from lungxray.results.types import ComparisonRow, RunResult
 
 def _cell(row: ComparisonRow) -> Flowable:
     iv = row.interval
+    verdict = (coloured(f"log: {row.verdict}", LOG_GREY, bold=False) if row.informational
+               else coloured(row.verdict, verdict_colour(row.verdict)))
     text = (f"{esc(fmt(row.published, 3))} / {esc(fmt(row.reproduced, 3))} "
-            f"{esc(interval_text(iv.lo, iv.hi) if iv else '')}<br/>"
-            + coloured(row.verdict, verdict_colour(row.verdict)))
+            f"{esc(interval_text(iv.lo, iv.hi) if iv else '')}<br/>" + verdict)
     return para(text, "tiny", markup=True)
 
 
