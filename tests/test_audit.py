@@ -74,7 +74,7 @@ def test_known_inconsistencies_of_the_registered_studies_are_reported():
     # syakuroh2025's Table 2 validation accuracies are counts over 1,856 = 1881 // 32 x 32 images, not 1,881
     val = next(c for c in claims if c.study == "syakuroh2025" and c.tool == "denominator" and "1881" in c.claim)
     assert not val.consistent and "1856 (= 1881 // 32 x 32" in val.explanation
-    assert any(s == "covid_balancing" and "precision COVID" in t for s, t in bad)
+    assert any(s == "covid_balancing" and "Precision (COVID)" in t for s, t in bad)
     assert ("covid_balancing", "COVID: oversampled count = n x ceil(6509/n)") not in bad
 
 
