@@ -313,8 +313,8 @@ STUDY = Study(
     evidence=EVIDENCE,
     smoke=Smoke(per_class=60, epochs=8, image_size=96),
     notes=("The test folder shares byte-identical images with the train folder: 46 of the 54 test/normal files; "
-           "and test/normal's 54 files are only 27 distinct images. The extra evaluation 'test_deduplicated' "
-           "scores one copy of each distinct test image not in train: 269 images (adenocarcinoma 120, large "
+           "and test/normal's 54 files are only 27 distinct images. The deduplicated test set (run reports and "
+           "the terminal summary) scores one copy of each distinct test image not in train: 269 images (adenocarcinoma 120, large "
            "cell 51, normal 8, squamous cell 90).",
            "The log's per-epoch 'Test' figures were measured on the test folder (315 images; no batch size fits "
            "them on the 72 valid images), so the test set was watched during development; the final 82.22% is "

@@ -325,3 +325,15 @@ def test_study_notes_name_no_code_constant():
     for study in load_studies().values():
         for note in study.notes:
             assert not re.search(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", note), (study.id, note)
+
+
+def test_hanif2025_pages_name_the_test_folder_and_the_deduplicated_test_set_in_words():
+    from lungxray.report.pdf import run_story, val_name
+
+    run = REPORTS / "hanif2025" / "offline" / "resnet18"
+    res = load_results(run)
+    text = story_text(run_story(res, run, notes=False))  # the notes are the study's, as committed
+    assert val_name(res) == "test folder"  # its per-epoch log evaluates the test folder
+    assert "Deduplicated test set: the same predictions, rescored" in text
+    assert "Additional evaluation" not in text and "test_deduplicated" not in text
+    assert "Precision (macro)" in text and "macro_precision" not in text
