@@ -337,3 +337,15 @@ def test_hanif2025_pages_name_the_test_folder_and_the_deduplicated_test_set_in_w
     assert "Deduplicated test set: the same predictions, rescored" in text
     assert "Additional evaluation" not in text and "test_deduplicated" not in text
     assert "Precision (macro)" in text and "macro_precision" not in text
+
+
+def test_a_runs_set_gets_one_summary_in_place_of_its_seed_runs():
+    from lungxray.report.terminal import run_summaries
+    from lungxray.results.types import AggregateResult
+
+    agg = AggregateResult.load(SEEDS)
+    text = run_summaries([*sorted(SEEDS.glob("seed-*")), BINARY])
+    assert text.count("uly2023 / lstm: seed ") == 1  # the single run only, not the ten seed runs
+    assert f"uly2023 / lstm: {agg.n_runs} runs" in text and str(SEEDS / "aggregate.pdf") in text
+    acc = next(r for r in agg.comparison if r.key == "accuracy")
+    assert f"mean {acc.mean:.4f} [{acc.interval.lo:.3f}, {acc.interval.hi:.3f}]" in text

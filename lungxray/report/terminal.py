@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import binomtest
 
+from lungxray.report.aggregate import AGGREGATE_REPORT
 from lungxray.report.layout import verdict_short
 from lungxray.report.wording import METRIC_NAMES, extra_title, plural, remedies, short
-from lungxray.results.types import ExtraEvaluation, Interval, RunResult
+from lungxray.results.files import AGGREGATE, REPORT, load_results
+from lungxray.results.types import AggregateResult, Departure, ExtraEvaluation, Interval, RunResult
 from lungxray.spec.study import load_studies
 
 EXTRA_METRICS = ("batch_mean_accuracy", "macro_f1")  # shown after accuracy for an extra test set
@@ -20,17 +22,17 @@ def _interval(iv: Interval | None) -> str:
     return "(no interval)" if iv is None else f"[{iv.lo:.3f}, {iv.hi:.3f}]"
 
 
-def _status(res: RunResult) -> list[str]:
+def _status(study_id: str, faithful: bool | None, departures: list[Departure]) -> list[str]:
     """Faithful or not, the departures one a line, and what would make the verdicts real."""
-    if res.faithful:
-        if not res.departures:
+    if faithful:
+        if not departures:
             return ["faithful: the verdicts below are real"]
         return ["faithful with stated minor departures: the verdicts below are real",
-                *[f"  - {d.kind}: {short(d.text)}" for d in res.departures]]
-    serious = [d for d in res.departures if d.severity != "minor"]
+                *[f"  - {d.kind}: {short(d.text)}" for d in departures]]
+    serious = [d for d in departures if d.severity != "minor"]
     lines = ["NOT faithful: these numbers can neither confirm nor refute the paper. Departures:",
              *[f"  - {d.severity} {d.kind}: {short(d.text)}" for d in serious]]
-    study = load_studies().get(res.study)
+    study = load_studies().get(study_id)
     if study is not None:
         lines.append("Real verdicts need: " + "; ".join(remedies(study, serious)))
     return lines
@@ -54,7 +56,7 @@ def terminal_summary(res: RunResult, pdf_path: Path | str) -> str:
     p = res.provenance
     lines = [f"{res.study} / {res.experiment}: seed {p.seed}, {plural(p.epochs_run, 'epoch')}, "
              f"{res.evaluation.n} test images" + (", generated images (smoke run)" if res.smoke else ""),
-             *_status(res)]
+             *_status(res.study, res.faithful, res.departures)]
     if res.degenerate is not None:
         lines.append(f"warning: {res.degenerate.banner}")
     rows = res.comparison
@@ -73,3 +75,39 @@ def terminal_summary(res: RunResult, pdf_path: Path | str) -> str:
         lines += [_extra_line(name, ev, res.evaluation.n) for name, ev in res.extra_evaluations.items()]
     lines.append(f"report: {pdf_path}")
     return "\n".join(lines)
+
+
+def aggregate_summary(agg: AggregateResult, members: list[RunResult], pdf_path: Path | str) -> str:
+    """Plain text for a ``--runs`` set: the set, whether it is faithful, one line per published number (the mean
+    over seeds, where one more run lands, verdict) and the report's path."""
+    first = members[0].provenance if members else None
+    epochs = f", {plural(first.epochs_run, 'epoch')}" if first else ""
+    lines = [f"{agg.study} / {agg.experiment}: {plural(agg.n_runs, 'run')} (seeds {', '.join(map(str, agg.seeds))})"
+             f"{epochs}", *_status(agg.study, agg.faithful, agg.departures)]
+    rows = agg.comparison
+    width = max([len(r.label) for r in rows] + [6])
+    if rows:
+        lines.append("Published vs reproduced over seeds (mean; where one more run lands, 95%):")
+    for r in rows:
+        rep = "not run" if r.mean is None else f"{r.mean:.4f} {_interval(r.interval)}"
+        log = " (training log, not held)" if r.informational else ""
+        lines.append(f"  {r.label:<{width}}  published {r.published:<7g} mean {rep:<27} "
+                     f"{verdict_short(r.verdict)}{log}")
+    lines.append(f"report: {pdf_path} (each seed: its seed-N/{REPORT})")
+    return "\n".join(lines)
+
+
+def run_summaries(run_dirs: list[Path]) -> str:
+    """What the terminal shows after ``python -m reproductions.<study>``: one summary per run, and one per
+    ``--runs`` set in place of its seed runs."""
+    out: list[str] = []
+    sets: dict[Path, list[RunResult]] = {}
+    for d in map(Path, run_dirs):
+        res = load_results(d)
+        if (d.parent / AGGREGATE).is_file():
+            sets.setdefault(d.parent, []).append(res)
+        else:
+            out.append(terminal_summary(res, d / REPORT))
+    for folder, members in sets.items():
+        out.append(aggregate_summary(AggregateResult.load(folder), members, folder / AGGREGATE_REPORT))
+    return "\n\n".join(out)

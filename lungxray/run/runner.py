@@ -181,11 +181,9 @@ def main(study: Study, argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
         return 1
-    from lungxray.report.terminal import terminal_summary
-    from lungxray.results.files import REPORT, load_results
+    from lungxray.report.terminal import run_summaries
 
-    for d in dirs:  # each published number against its reproduction, and where the PDF is
-        print(terminal_summary(load_results(d), d / REPORT), end="\n\n")
+    print(run_summaries(dirs), end="\n\n")  # each published number against its reproduction, and the PDF
     return 0
 
 
