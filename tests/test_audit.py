@@ -135,7 +135,7 @@ def test_the_issue_24_severities_hold():
     assert one("hanif2025", "the per-epoch 'Test' columns").severity == "major"
     assert one("cnn_vs_lstm", "the combined data are split 70:15:15").severity == "major"
     assert one("uly2023", "if the ResNet50 is ImageNet-pretrained").severity == "minor"
-    assert one("covid_balancing", "model_c: precision COVID from the published").severity == "minor"
+    assert one("covid_balancing", "model_c: Precision (COVID) from the published").severity == "minor"
     crit = sorted((c.study, c.claim[:40]) for c in by.values() if c.problem and c.severity == "critical")
     assert [s for s, _ in crit] == ["covid_balancing", "hanif2025", "hanif2025"]  # each shown by numbers or data
     hanif_bs = one("hanif2025", "batch size recovered")
