@@ -297,7 +297,7 @@ def test_suite_shows_real_runs_and_lists_smoke_and_ci_runs_in_the_appendix():
 
 def test_audit_records_read_as_sentences_with_labelled_evidence():
     from lungxray.audit.claims import Claim
-    from lungxray.report.audit_text import claim_sentence, evidence_rows
+    from lungxray.report.audit_text import claim_sentence, evidence_rows, number
 
     legend = Claim("x", "Section 3.2", "ResNet50 has a lower training loss than LSTM", 1, 0, 0,
                    "1 = Table 2 agrees, 0 = Table 2 says the opposite", tool="prose")
@@ -316,6 +316,7 @@ def test_audit_records_read_as_sentences_with_labelled_evidence():
     assert ("interval › lo", "0.3823") in rows and len(rows) == 6 and rows[-1][0] == "+4 more rows"
     assert all("_" not in label and "." not in label for label, _ in rows)  # words, not a dotted key path
     assert dict(evidence_rows(share, limit=20))["inside"] == "no"
+    assert [number(x) for x in (5e-05, 1881.0, 0.38685)] == ["0.00005", "1,881", "0.3869"]
     assert dict(evidence_rows(share, limit=20))["counts"] == "0, 1, 2, 3, 4, 5, … (10 in all)"
 
 

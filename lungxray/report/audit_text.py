@@ -27,6 +27,8 @@ def number(x: Any) -> str:
         return "yes" if x else "no"
     if isinstance(x, (int, float)) and float(x).is_integer() and abs(x) < 1e15:
         return f"{int(x):,}"
+    if isinstance(x, float) and 0 < abs(x) < 1e-3:  # 5e-05 reads as 0.00005
+        return f"{x:.{3 - math.floor(math.log10(abs(x)))}f}".rstrip("0")
     if isinstance(x, float):
         return f"{x:.4g}"
     return str(x)

@@ -282,7 +282,7 @@ def variants_section(study: Study) -> list[Flowable]:
         rows.append([v.name, v.default, "all" if len(exps) == len(applies) else ", ".join(exps) or "none",
                      v.question])
     return [CondPageBreak(120), para("Variants (details the paper leaves open)", "h2"),
-            table(rows, [0.13, 0.16, 0.17, 0.54], style="tiny")]
+            table(rows, [0.13, 0.19, 0.17, 0.51], style="tiny")]
 
 
 def study_section(study: Study) -> list[Flowable]:
