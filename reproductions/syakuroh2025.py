@@ -305,7 +305,7 @@ def audit() -> list:
 
 def _prose_claims(sid: str, std: float) -> list:
     """The numeric statements of the text, each checked against the tables."""
-    from lungxray.audit.claims import finding, prose
+    from lungxray.audit.claims import prose
 
     ovr = TABLE3_OVR
     n_test = TABLE1_SPLIT["total"][2]
@@ -335,6 +335,16 @@ def _prose_claims(sid: str, std: float) -> list:
                   PROSE["misclassified"], errors, 0),
             prose(sid, "Kesimpulan vs Table 3", "error rate 1.17% (22 of 1,881)", PROSE["error_rate"],
                   errors / n_test, 0.00005)]
+    return out + _table3_4_prose_claims(sid)
+
+
+def _table3_4_prose_claims(sid: str) -> list:
+    """The text's statements about Table 3's one-vs-rest counts, Table 4's averages and Table 1's split."""
+    from lungxray.audit.claims import finding, prose
+
+    ovr = TABLE3_OVR
+    h = TABLE2_HISTORY
+    out: list = []
     tp, fp, fn, _ = ovr["Cardiomegaly"]
     out += [prose(sid, "Hasil vs Table 3", "all 417 Cardiomegaly cases identified (TP)",
                   PROSE["cardiomegaly_all_correct"], tp, 0),
