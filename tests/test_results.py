@@ -65,26 +65,33 @@ def _row(acc, se, n, key="accuracy", label="Accuracy"):
                          informational=False, verdict="x")
 
 
-def _fake(acc, seed, faithful=True, se=0.01, n=1000):
+def _fake(acc, seed, faithful=True, se=0.01, n=1000, split_seed=1):
     from types import SimpleNamespace as NS
 
     return NS(study="s", experiment="e", faithful=faithful, departures=[],
-              provenance=NS(seed=seed, split_seed=1), evaluation=NS(metrics={"accuracy": acc}),
+              config=NS(split=NS(method="stratified", random_state=None)),
+              provenance=NS(seed=seed, split_seed=split_seed), evaluation=NS(metrics={"accuracy": acc}),
               comparison=[_row(acc, se, n)])
 
 
-def test_aggregate_widens_the_test_interval_by_the_spread_over_seeds():
+def test_aggregate_interval_is_where_one_more_run_lands_under_the_sets_design():
     from dataclasses import replace
 
-    agg = aggregate([_fake(0.87, 1), _fake(0.89, 2), _fake(0.85, 3)])
+    from scipy.stats import t
+
+    agg = aggregate([_fake(0.87, 1), _fake(0.89, 2), _fake(0.85, 3)])  # one split: its test noise shared
     st = agg.metrics["accuracy"]
     assert abs(st.mean - 0.87) < 1e-12 and abs(st.std - 0.02) < 1e-12
     (row,) = agg.comparison
-    from scipy.stats import t
-
-    half = t.ppf(0.975, 2) * (0.01 ** 2 + 0.02 ** 2 * (1 + 1 / 3)) ** 0.5  # test-set se and seed std combined
-    assert abs(row.interval.hi - (0.87 + half)) < 1e-9 and row.interval.method == "seeds"
-    assert row.verdict == "inconclusive"  # 0.87 ± 0.11 holds both 0.90 and a gap of 0.02
+    assert agg.design == row.design == "own fixed split"
+    w = 2 * 0.01 ** 2 + 0.02 ** 2 * (1 + 1 / 3)  # a new run on other images: two test-set noises and the seeds'
+    df = w ** 2 * 2 / (0.02 ** 2 * (1 + 1 / 3)) ** 2  # Welch-Satterthwaite: s^2 has K - 1 = 2 df
+    assert abs(row.interval.hi - (0.87 + t.ppf(0.975, df) * w ** 0.5)) < 1e-9 and row.interval.method == "seeds"
+    assert row.verdict == "inconclusive" and "lower" in row.direction
+    resplit = aggregate([_fake(0.87, 1, split_seed=1), _fake(0.89, 2, split_seed=2), _fake(0.85, 3, split_seed=3)])
+    # each seed its own test images: the spread already holds the test noise, nothing is added twice
+    assert resplit.design == "resplit"
+    assert resplit.comparison[0].interval.hi == pytest.approx(0.87 + t.ppf(0.975, 2) * 0.02 * (4 / 3) ** 0.5)
     tight = aggregate([_fake(0.80, 1, se=0.0001), _fake(0.80, 2, se=0.0001)])
     assert tight.comparison[0].verdict == "not reproduced"
     close = aggregate([_fake(0.90, 1, se=0.001), _fake(0.901, 2, se=0.001), _fake(0.90, 3, se=0.001)])

@@ -4,44 +4,79 @@ import math
 
 import numpy as np
 import pytest
+from scipy.stats import t as student
 
+from lungxray.judge import variance as VM
 from lungxray.judge import verdict as V
 from lungxray.judge.faithful import degenerate, departures, is_faithful
+from lungxray.results.types import Interval
 from lungxray.spec.study import load_studies
 
 
-def est(value, lo, hi, n=100):
-    return V.Estimate(value, lo, hi, (hi - lo) / (2 * V.Z95), "wilson", n)
+def _reach(published, tolerance, images, design=VM.RESPLIT):
+    return V.reach_of(published, tolerance, "accuracy", images, design)
 
 
-def test_consistent_when_every_allowed_difference_is_within_the_tolerance():
-    d = V.decide(0.90, 0.02, est(0.901, 0.895, 0.907, n=10_000))
-    assert d.verdict == V.CONSISTENT and -0.02 < d.gap[0] < d.gap[1] < 0.02
-    # apart from the published interval, but by less than the tolerance: still consistent
-    assert V.decide(0.91, 0.02, est(0.900, 0.898, 0.902, n=100_000)).verdict == V.CONSISTENT
+def test_consistent_when_the_90_percent_interval_lies_within_the_tolerance():
+    d = V.decide(0.90, 0.02, V.Basis(VM.RESPLIT, 10, 0.905, 0.004, 0.00009, 10_000), _reach(0.90, 0.02, 10_000))
+    assert d.verdict == V.CONSISTENT and -0.02 < d.gap[0] < d.gap[1] < 0.02 and not d.direction
+    # by hand: V = s^2/K + max(s^2 - v, 0) + v_pub, q = t(0.95, Satterthwaite df), D = d -+ (q sqrt(V) + r)
+    v_pub = VM.paper_variance(0.90, 10_000)
+    total = 0.004 ** 2 / 10 + 0 + v_pub  # s^2 = 0.000016 is below v: no training variance beyond the test noise
+    df = total ** 2 * 9 / (0.004 ** 2 / 10) ** 2  # Welch-Satterthwaite: only s^2/K is estimated (9 df)
+    q = student.ppf(0.95, df)
+    assert d.gap[1] - d.gap[0] == pytest.approx(2 * (q * math.sqrt(total) + 0.005), rel=1e-9)
 
 
-def test_inconclusive_names_the_test_set_that_would_decide():
-    d = V.decide(0.84, 0.05, est(0.88, 0.80, 0.93, n=100))  # the issue's 100-image example
-    assert d.verdict == V.INCONCLUSIVE and d.gap[0] <= 0 <= d.gap[1]
-    assert d.n_to_decide and d.n_to_decide > 100 and f"{d.n_to_decide:,} images" in d.detail
-    wide_seeds = V.decide(0.84, 0.05, est(0.88, 0.70, 1.0), seed_spread=0.05)
-    assert wide_seeds.verdict == V.INCONCLUSIVE and wide_seeds.n_to_decide is None and "seeds" in wide_seeds.detail
+def test_not_reproduced_names_the_direction():
+    d = V.decide(0.95, 0.02, V.Basis(VM.RESPLIT, 10, 0.85, 0.01, 0.0001, 10_000), _reach(0.95, 0.02, 10_000))
+    assert d.verdict == V.NOT_REPRODUCED and d.gap[1] <= -0.02
+    assert "lower" in d.direction and "zero excluded" in d.direction and d.difference == pytest.approx(-0.10)
 
 
-def test_not_reproduced_only_when_every_allowed_difference_reaches_the_tolerance():
-    d = V.decide(0.95, 0.05, est(0.85, 0.80, 0.88))  # G = [-0.155, -0.065]
-    assert d.verdict == V.NOT_REPRODUCED and d.gap[1] <= -0.05 and "below" in d.detail
-    # apart from the published value, but the gap may still be below the tolerance: inconclusive
-    near = V.decide(0.95, 0.05, est(0.88, 0.80, 0.93))  # G = [-0.155, -0.015]
-    assert near.verdict == V.INCONCLUSIVE and near.gap[1] < 0
+def test_inconclusive_names_the_direction_and_the_test_set_that_would_decide():
+    d = V.decide(0.90, 0.03, V.Basis(VM.RESPLIT, 3, 0.91, 0.0202, 0.00041, 200), _reach(0.90, 0.03, None))
+    assert d.verdict == V.INCONCLUSIVE and d.gap[0] < 0 < d.gap[1] and "higher" in d.direction
+    assert d.n_to_decide and d.n_to_decide > 200 and f"{d.n_to_decide:,} test images" in d.detail
+
+
+def test_equivalence_untestable_below_the_papers_own_noise():
+    """uly2023's 0.84 on 100 test images: 1.645 sd of the paper's own figure (0.037) plus its rounding exceed
+    the tolerance 0.05, so no reproduction can be consistent; the verdict says so and names the direction."""
+    reach = _reach(0.84, 0.05, 100)
+    assert not reach.testable and reach.smallest_tolerance == pytest.approx(0.0672, abs=1e-3)
+    d = V.decide(0.84, 0.05, V.Basis(VM.RESPLIT, 10, 0.901, 0.0223, 0.0009, 100), reach)
+    assert d.verdict == V.NOT_SHOWN and "untestable" in d.detail and "higher" in d.direction
+    assert d.n_to_decide is None and "no test-set size of ours decides" in d.detail
+    far = V.decide(0.84, 0.05, V.Basis(VM.RESPLIT, 10, 0.99, 0.005, 0.0001, 100), reach)
+    assert far.verdict == V.NOT_REPRODUCED  # a gap that matters can still be shown
+
+
+def test_the_papers_own_test_images_cancel_its_noise():
+    reach = _reach(0.84, 0.05, 100, VM.PAPER_IMAGES)
+    assert reach.testable and reach.paper_variance == 0 and reach.smallest_tolerance == pytest.approx(0.005)
+
+
+def test_an_unstated_test_set_size_is_said_not_counted():
+    reach = _reach(0.925, 0.02, None)
+    assert reach.paper_variance == 0 and "does not state its test-set size" in reach.note
+
+
+def test_one_run_is_preliminary_and_a_log_value_of_one_run_is_not_judged():
+    reach = _reach(0.84, 0.05, 100)
+    one = V.decide(0.84, 0.05, V.Basis.of_run(VM.OWN_SPLIT, Interval(0.86, 0.78, 0.92, 0.035, "wilson", 100)), reach)
+    assert one.preliminary and "preliminary" in one.detail
+    log = V.decide(0.74, 0.05, V.Basis.of_run(VM.OWN_SPLIT, Interval(0.9, math.nan, math.nan, math.nan, "none", 0)),
+                   reach)
+    assert log.verdict == V.INCONCLUSIVE and "not judged" in log.detail
 
 
 def test_inconsistent_unfaithful_and_not_run_come_first():
-    e = est(0.9, 0.85, 0.95)
-    assert V.decide(0.9, 0.05, e, inconsistent=True).verdict == V.INCONSISTENT
-    assert V.decide(0.9, 0.05, e, faithful=False).verdict == V.NOT_FAITHFUL
-    assert V.decide(0.9, 0.05, None).verdict == V.NOT_RUN
+    b, reach = V.Basis(VM.RESPLIT, 10, 0.9, 0.01, 0.0009, 100), _reach(0.9, 0.05, 100)
+    assert V.decide(0.9, 0.05, b, reach, inconsistent=True).verdict == V.INCONSISTENT
+    unfaithful = V.decide(0.8, 0.05, b, reach, faithful=False)
+    assert unfaithful.verdict == V.NOT_FAITHFUL and "higher" in unfaithful.direction  # the difference still shown
+    assert V.decide(0.9, 0.05, None, reach).verdict == V.NOT_RUN
 
 
 def test_published_interval_is_the_printed_rounding():
@@ -67,17 +102,13 @@ def test_intervals_wilson_for_proportions_bootstrap_otherwise_and_seeded():
         assert e.lo <= e.value <= e.hi
 
 
-def test_over_seeds_is_a_prediction_interval_for_one_more_run():
-    from scipy.stats import t
-
-    runs = [V.Estimate(v, v - 0.02, v + 0.02, 0.01, "wilson", 100) for v in (0.50, 0.54, 0.58)]
-    e = V.over_seeds(runs)
-    assert e.value == pytest.approx(0.54)
-    want = t.ppf(0.975, 2) * math.sqrt(0.01 ** 2 + 0.04 ** 2 * (1 + 1 / 3))
-    assert e.hi - e.value == pytest.approx(want) and e.value - e.lo == pytest.approx(want)
-    high = V.over_seeds([V.Estimate(v, v, v, 0.01, "wilson", 100) for v in (0.97, 0.99)])
-    assert high.hi == 1.0  # clipped: a proportion
-    assert V.over_seeds([V.Estimate(v, v, v, 0.01, "bootstrap", 100) for v in (0.97, 0.99)], bounded=False).hi > 1
+def test_bootstrap_drops_resamples_where_a_precision_is_undefined():
+    """A rare class predicted once: resamples without that prediction have no precision; scoring them 0 (sklearn's
+    zero_division=0) would pull the interval down, so they are dropped."""
+    y = np.r_[np.zeros(95, int), np.ones(5, int)]
+    p = np.r_[np.zeros(95, int), np.array([1, 0, 0, 0, 0])]
+    e = V.intervals(["macro_precision"], y, p, ["a", "b"])
+    assert e["macro_precision"].lo > 0.5  # with zeros kept, about 1/3 of resamples would sit near 0.5
 
 
 def _res(experiment="lstm", variant=None, per_class_limit=500, **prov):
@@ -126,7 +157,7 @@ def _agg(tmp, name, verdict, lo, hi):
            "verdict": verdict, "detail": "",
            "interval": {"value": (lo + hi) / 2, "lo": lo, "hi": hi, "se": 0.0, "method": "seeds", "n": 100}}
     (d / "aggregate.json").write_text(json.dumps({
-        "schema": "lungxray.aggregate/3", "study": "s", "experiment": "e", "n_runs": 3, "seeds": [1, 2, 3],
+        "schema": "lungxray.aggregate/4", "study": "s", "experiment": "e", "n_runs": 3, "seeds": [1, 2, 3],
         "split_seed": 1, "split_seeds": [1, 1, 1], "faithful": True, "departures": [], "runs": [], "metrics": {},
         "comparison": [row]}))
     return d
@@ -145,7 +176,8 @@ def test_a_shorter_rerun_may_widen_but_not_contradict_the_committed_verdict(tmp_
 def test_a_metric_with_no_test_images_is_not_run_not_zero():
     y, p = np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1])
     e = V.intervals(["recall[c]", "precision[c]"], y, p, ["a", "b", "c"])
-    assert math.isnan(e["recall[c]"].value) and V.decide(0.9, 0.05, e["recall[c]"]).verdict == V.NOT_RUN
+    basis = V.Basis.of_run(VM.OWN_SPLIT, e["recall[c]"])
+    assert math.isnan(e["recall[c]"].value) and V.decide(0.9, 0.05, basis, _reach(0.9, 0.05, 100)).verdict == V.NOT_RUN
 
 
 def test_stale_variants_are_a_departure_not_a_crash():

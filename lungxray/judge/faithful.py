@@ -153,7 +153,7 @@ def score(res: RunResult, study, y_true, y_pred, proba=None, *, inconsistent: Ma
     and ``lungxray check`` call it on committed runs, so all give the same record. ``inconsistent`` maps the
     published metric keys the audit finds inconsistent to why (``lungxray.audit.runner.inconsistent_metrics``):
     the audit judges the paper, so it sits above this layer and its findings are passed in."""
-    from lungxray.judge.verdict import comparison_rows, intervals
+    from lungxray.judge.verdict import comparison_rows, design_of, intervals
 
     res.departures = departures(res, study)
     res.faithful = is_faithful(res.departures)
@@ -170,7 +170,9 @@ def score(res: RunResult, study, y_true, y_pred, proba=None, *, inconsistent: Ma
         ev.loss = cross_entropy(y_true, proba)
     mets = {**ev.metrics, **({"loss": ev.loss} if ev.loss is not None else {})}
     est = intervals(keys, y_true, y_pred, ev.classes, positive, proba, res.batch_mean_size, values=mets)
-    res.comparison = comparison_rows(exp, mets, est, faithful=res.faithful, history=res.history,
-                                     epoch=res.best_epoch, inconsistent=inconsistent,
+    res.comparison = comparison_rows(exp, mets, est, faithful=res.faithful,
+                                     design=design_of(res.config, [res.provenance.split_seed]),
+                                     classes=ev.classes, positive=None if positive is None else ev.classes[positive],
+                                     history=res.history, epoch=res.best_epoch, inconsistent=inconsistent,
                                      compare_as=compare_as)
     return res

@@ -24,10 +24,12 @@ from lungxray.spec.config import RunConfig
 
 # schema history: /1 first release; /2 departures, degenerate, intervals and verdicts of lungxray.judge.verdict;
 # /3 typed (RunResult): unfaithful_reasons dropped (derived from departures), log rows carry log_key
-SCHEMA = "lungxray.results/3"
-READABLE_SCHEMAS = ("lungxray.results/1", "lungxray.results/2", SCHEMA)
-AGGREGATE_SCHEMA = "lungxray.aggregate/3"  # /3: typed (AggregateResult)
-READABLE_AGGREGATE_SCHEMAS = ("lungxray.aggregate/2", AGGREGATE_SCHEMA)
+# /4 verdicts by design (lungxray.judge.variance): rows carry the design, the paper's test images, reachability,
+# direction, the registered tolerance's reason and the primary flag
+SCHEMA = "lungxray.results/4"
+READABLE_SCHEMAS = ("lungxray.results/1", "lungxray.results/2", "lungxray.results/3", SCHEMA)
+AGGREGATE_SCHEMA = "lungxray.aggregate/4"  # /3: typed (AggregateResult); /4: verdicts by design
+READABLE_AGGREGATE_SCHEMAS = ("lungxray.aggregate/2", "lungxray.aggregate/3", AGGREGATE_SCHEMA)
 
 
 @dataclass
@@ -126,14 +128,15 @@ class Provenance:
 
 @dataclass
 class Interval:
-    """A reproduced value's 95% interval (``lungxray.judge.verdict.Estimate`` as recorded)."""
+    """A reproduced value with its 95% interval and standard error, and how they were obtained (the one interval
+    type: ``lungxray.judge.verdict`` computes it, results.json and aggregate.json record it)."""
 
     value: float
     lo: float
     hi: float
-    se: float
-    method: str  # wilson, bootstrap, seeds, none
-    n: int
+    se: float  # one run: the test-set standard error; over seeds: the sd of where one more run lands
+    method: str  # wilson, bootstrap, seeds (K runs), none
+    n: int  # test images behind it (per run; over seeds their mean)
 
 
 @dataclass
@@ -160,8 +163,8 @@ class ExtraEvaluation:
 
 
 @dataclass
-class ComparisonRow:
-    """One published number against the reproduced one, with intervals and the verdict of ``lungxray.judge.verdict``."""
+class Judged:
+    """A published number judged by ``lungxray.judge.verdict``: what a run's and a seed set's rows share."""
 
     key: str  # the published metric's key; a training-log row: "history:<log_key>"
     label: str
@@ -169,17 +172,40 @@ class ComparisonRow:
     source: str
     published: float
     published_interval: tuple[float, float] | None
-    reproduced: float | None
-    interval: Interval | None
-    difference: float | None
     tolerance: float
     expectation: str  # reproduces | deviates
     reason: str
     informational: bool  # a training-log value: shown, never held by check
+    interval: Interval | None  # the reproduced interval (over seeds: where one more run lands)
     verdict: str
-    gap_interval: tuple[float, float] | None = None
+    tolerance_reason: str = ""  # why this tolerance (registered, lungxray.spec.registration)
+    primary: bool = False  # the experiment's primary row (the headline); the others are descriptive
+    design: str = ""  # the variance model (lungxray.judge.variance): resplit, own fixed split, paper's test images
+    paper_images: int | None = None  # the paper's test images behind the figure (None: not stated)
+    smallest_tolerance: float | None = None  # the smallest tolerance any reproduction could show consistent
+    equivalence_testable: bool = True  # the tolerance is above smallest_tolerance
+    preliminary: bool = False  # one run: training variance not measured
+    difference: float | None = None  # reproduced (mean) minus published
+    gap_interval: tuple[float, float] | None = None  # the difference's 90% interval, widened by the rounding
+    direction: str = ""  # which way a non-consistent difference goes, and whether zero is excluded
     detail: str = ""
-    n_to_decide: int | None = None
+    n_to_decide: int | None = None  # test images per run that would decide (a power calculation)
+
+
+JUDGED_STATIC = ("key", "label", "definition", "source", "published", "published_interval", "tolerance",
+                 "expectation", "reason", "informational", "tolerance_reason", "primary")
+
+
+def judged_fields(row: Judged) -> dict[str, Any]:
+    """The fields of a judged row that do not depend on the reproduction (a seed set copies them from a run)."""
+    return {k: getattr(row, k) for k in JUDGED_STATIC}
+
+
+@dataclass
+class ComparisonRow(Judged):
+    """One published number against one run's reproduction."""
+
+    reproduced: float | None = None
     compared_with: str | None = None  # the reproduced metric compared, where a variant reads the definition
     readings: dict[str, float | None] | None = None  # every reading of the definition, by metric key
     log_key: str | None = None  # the Keras history key of a training-log row
@@ -264,26 +290,11 @@ class MetricSpread:
 
 
 @dataclass
-class AggregateRow:
-    """A published number against the interval where one more run of the set lands."""
+class AggregateRow(Judged):
+    """A published number against a ``--runs`` set: the mean over seeds and where one more run lands."""
 
-    key: str
-    label: str
-    definition: str
-    source: str
-    published: float
-    published_interval: tuple[float, float] | None
-    tolerance: float
-    expectation: str
-    reason: str
-    mean: float | None
-    std: float | None
-    interval: Interval | None
-    verdict: str
-    gap_interval: tuple[float, float] | None
-    detail: str
-    n_to_decide: int | None
-    informational: bool
+    mean: float | None = None
+    std: float | None = None
 
 
 @dataclass
@@ -302,6 +313,7 @@ class AggregateResult:
     runs: list[str]  # member folders, relative to the aggregate's folder
     metrics: dict[str, MetricSpread]
     comparison: list[AggregateRow]
+    design: str = ""  # the set's variance model (lungxray.judge.variance)
 
     def to_dict(self) -> dict[str, Any]:
         return _adapter(AggregateResult).dump_python(self)
@@ -386,10 +398,14 @@ def _validate(cls: type, data: dict[str, Any], where: str) -> Any:
 
 
 def migrate_result(data: dict[str, Any]) -> dict[str, Any]:
-    """A results.json of schema /2 in the /3 form (/1 needs `lungxray rescore`, which recovers its facts)."""
+    """A results.json of schema /2 or /3 in the /4 form (/1 needs `lungxray rescore`, which recovers its facts).
+    The verdicts of a migrated file are the old rule's until `lungxray rescore` judges them again (``check`` and
+    ``table`` refuse an older schema for that reason)."""
     if data.get("schema") == "lungxray.results/2":
         data = {k: v for k, v in data.items() if k != "unfaithful_reasons"}
         data["comparison"] = [{**row, "log_key": row["key"].split(":", 1)[1]} if row["key"].startswith("history:")
                               else row for row in data.get("comparison", [])]
-        data["schema"] = SCHEMA
+        data["schema"] = "lungxray.results/3"
+    if data.get("schema") == "lungxray.results/3":
+        data = {**data, "schema": SCHEMA}
     return data

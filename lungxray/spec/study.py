@@ -46,13 +46,36 @@ class PublishedMetric:
     value: float  # as a fraction (0.9942, not 99.42)
     source: str  # table / section / abstract
     label: str = ""  # shown name; defaults to key
-    tolerance: float = 0.02  # absolute, declared before any run
+    tolerance: float = 0.02  # absolute: the smallest gap that matters for the paper's claim, registered before results
     expectation: str = "reproduces"  # or "deviates"
     reason: str = ""  # why a deviation is expected
+    tolerance_reason: str = ""  # why this tolerance (required to register it: lungxray.spec.registration)
 
     @property
     def name(self) -> str:
         return self.label or self.key
+
+    @property
+    def row_id(self) -> str:
+        """Its name in the registration: the metric key and where the paper prints it."""
+        return row_id(self.key, self.source)
+
+
+def row_id(key: str, source: str) -> str:
+    return f"{key} @ {source}"
+
+
+def log_label(key: str) -> str:
+    """A Keras history key as a label: 'val_accuracy' -> 'Validation accuracy', 'loss' -> 'Training loss'."""
+    split, metric = ("Validation", key[4:]) if key.startswith("val_") else ("Training", key)
+    return f"{split} {metric.replace('_', ' ')}"
+
+
+# Training-log values of the evaluated epoch are informational (never held by ``check``); their tolerance is the
+# package's, registered with the study's.
+LOG_TOLERANCE = {"loss": 0.1, "other": 0.05}
+LOG_TOLERANCE_REASON = ("a training-log value is informational (shown, never held by check): 0.05 for a logged "
+                        "accuracy and 0.1 for a logged loss, the package's convention, not the paper's claim")
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,40 @@ class Published:
     history: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # keras history keys
     history_source: str = ""
     tables: Mapping[str, Any] = field(default_factory=dict)  # other published tables, as data
+    primary: str = ""  # the key of the experiment's primary published number (its first row with that key)
+    test_size: int | None = None  # the paper's test images (None: not stated, or given by confusion_matrix)
+    test_counts: Mapping[str, int] = field(default_factory=dict)  # the paper's test images per class, where printed
+
+    def primary_metric(self) -> PublishedMetric | None:
+        """The row the headline verdict is (the first published number when none is declared)."""
+        return next((pm for pm in self.metrics if pm.key == self.primary), self.metrics[0] if self.metrics else None)
+
+    def primary_row_id(self) -> str:
+        pm = self.primary_metric()
+        return pm.row_id if pm is not None else ""
+
+    def log_metrics(self) -> tuple[PublishedMetric, ...]:
+        """The training-log values of the evaluated epoch, as published metrics ``history:<key>``."""
+        return tuple(PublishedMetric(f"history:{key}", val, self.final_epoch_source, f"{log_label(key)} (evaluated epoch)",
+                                     tolerance=LOG_TOLERANCE["loss" if "loss" in key else "other"],
+                                     tolerance_reason=LOG_TOLERANCE_REASON)
+                     for key, val in self.final_epoch.items())
+
+    def test_class_counts(self, classes: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
+        """The paper's test images per true class and per predicted class (the latter only from a printed
+        confusion matrix, in the experiment's class order)."""
+        if self.confusion_matrix is not None:
+            cm = self.confusion_matrix
+            return ({c: sum(row) for c, row in zip(classes, cm, strict=True)},
+                    {c: sum(row[j] for row in cm) for j, c in enumerate(classes)})
+        return dict(self.test_counts), {}
+
+    def test_images(self, classes: Sequence[str]) -> int | None:
+        """The paper's test-set size: declared, or the sum of a printed confusion matrix or per-class counts."""
+        if self.test_size is not None:
+            return self.test_size
+        counts, _ = self.test_class_counts(classes)
+        return sum(counts.values()) if counts else None
 
 
 @dataclass(frozen=True)
