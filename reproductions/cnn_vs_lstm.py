@@ -160,7 +160,11 @@ SOURCES = {
     "shenzhen": {"total": 662, "normal": 336, "abnormal": 326},  # as printed: 326 tuberculosis, 336 normal
 }
 SPLIT = {"train": 0.70, "val": 0.15, "test": 0.15}
-TOL = 0.03  # an unseeded retraining on a different subset; declared before any run
+TOL = 0.02
+TOL_REASON = ("the paper's claim is that the CNN-LSTM beats the CNN on all four figures, by 0.016 to 0.022 "
+              "(accuracy 0.941 vs 0.925); a reproduced figure 0.02 away from the paper's could reverse that ranking, "
+              "so 0.02 is the smallest gap that matters. (The earlier 0.03 allowed for retraining noise, which the "
+              "interval now carries.) The paper states no test-set size, so its own sampling noise is not counted")
 # The abnormal share of the data the Methods describe, if all of it was used: ChestX-ray14's release has
 # 51,759 images with a finding of 112,120 (Data_Entry_2017.csv; the dataset registry's counts), Montgomery
 # 58 of 138 and Shenzhen 336 of 662 tuberculosis (the releases; the paper prints Shenzhen's two counts swapped).
@@ -178,11 +182,11 @@ EVIDENCE = Evidence(binary=tuple(
 def _published(name: str) -> Published:
     acc, p, r, f = PUBLISHED[name]
     return Published(metrics=(
-        PublishedMetric("accuracy", acc, "Results", "Accuracy", TOL),
-        PublishedMetric(f"precision[{POSITIVE}]", p, "Results", "Precision", TOL),
-        PublishedMetric(f"recall[{POSITIVE}]", r, "Results", "Recall", TOL),
-        PublishedMetric(f"f1[{POSITIVE}]", f, "Results", "F1-score", TOL),
-    ), tables={"accuracy_precision_recall_f1": PUBLISHED[name], "sources": SOURCES, "split": SPLIT})
+        PublishedMetric("accuracy", acc, "Results", "Accuracy", TOL, tolerance_reason=TOL_REASON),
+        PublishedMetric(f"precision[{POSITIVE}]", p, "Results", "Precision", TOL, tolerance_reason=TOL_REASON),
+        PublishedMetric(f"recall[{POSITIVE}]", r, "Results", "Recall", TOL, tolerance_reason=TOL_REASON),
+        PublishedMetric(f"f1[{POSITIVE}]", f, "Results", "F1-score", TOL, tolerance_reason=TOL_REASON),
+    ), primary="accuracy", tables={"accuracy_precision_recall_f1": PUBLISHED[name], "sources": SOURCES, "split": SPLIT})
 
 
 def audit() -> list:

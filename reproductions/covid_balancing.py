@@ -110,7 +110,16 @@ SPLIT_SEARCH = {"random_states": "0-2999", "class_orders": 24, "stages": "train_
                 "stratify": False, "matches": {"Table IV rows 2-3 and Tables XI-XII": [123, CLASS_ORDER_B_C],
                                                "Table X row totals": [123, CLASS_ORDER_A_TEST],
                                                "Table IV '-' row": [123, CLASS_ORDER_A_TRAIN]}}
-TOL, CLASS_TOL, LOSS_TOL = 0.02, 0.03, 0.10
+TOL, CLASS_TOL, LOSS_TOL = 0.01, 0.03, 0.04
+TOL_REASON = ("Table IX ranks the final models by accuracy points (A 96, C 95, B 94) and the abstract's 95.58% "
+              "names the best; a difference of 0.01 would change that ranking, the smallest gap that matters. The "
+              "recovered split is the paper's (random_state=123), so its test-set noise is shared with ours")
+CLASS_TOL_REASON = ("Tables XIII-XV compare the balancing methods class by class; the differences between the models "
+                    "are 0 to 6 points (median 1; e.g. Lung_Opacity recall A 94, B 88, C 92). Most are within the "
+                    "printed rounding, so the per-class rows are descriptive; 0.03, half the largest difference "
+                    "(6), is the gap that would change which method the paper credits for a class")
+LOSS_TOL_REASON = ("Table IX's final losses differ by 4 points (A 39% vs B and C 35%), the paper's evidence that "
+                   "balancing helps; a difference of 0.04 would erase it")
 # Declared before any run: published numbers not expected to be reproduced, and why.
 DEVIATIONS = {("model_c", "precision[COVID]"): {
     "expectation": "deviates",
@@ -239,25 +248,31 @@ def _config(arch: str, balance: str, batch: int, model: str, small_head: bool = 
 
 def _loss_acc(name: str, table: dict, source: str) -> list[PublishedMetric]:
     loss, acc = table[name]
-    return [PublishedMetric("loss", loss / 100, f"{source} ('loss' printed as a percentage)", "Loss", LOSS_TOL),
-            PublishedMetric("accuracy", acc / 100, f"{source} (rounded to 1%)", "Accuracy", TOL)]
+    return [PublishedMetric("loss", loss / 100, f"{source} ('loss' printed as a percentage)", "Loss", LOSS_TOL,
+                            tolerance_reason=LOSS_TOL_REASON),
+            PublishedMetric("accuracy", acc / 100, f"{source} (rounded to 1%)", "Accuracy", TOL,
+                            tolerance_reason=TOL_REASON)]
 
 
 def _published(name: str) -> Published:
     rows = _loss_acc(name, TABLE_IX_FINAL, "Table IX")
     if name == "model_a":
         rows.append(PublishedMetric("accuracy", ABSTRACT_BEST_ACCURACY, "Abstract (best accuracy)",
-                                    "Accuracy (abstract)", TOL))
+                                    "Accuracy (abstract)", TOL, tolerance_reason=TOL_REASON))
     for cls, (r, p, f) in zip(CLASSES, PER_CLASS[name], strict=True):
-        rows += [PublishedMetric(f"recall[{cls}]", r / 100, "Table XIII", f"Recall ({cls})", CLASS_TOL),
+        rows += [PublishedMetric(f"recall[{cls}]", r / 100, "Table XIII", f"Recall ({cls})", CLASS_TOL,
+                                 tolerance_reason=CLASS_TOL_REASON),
                  PublishedMetric(f"precision[{cls}]", p / 100, "Table XIV", f"Precision ({cls})", CLASS_TOL,
-                                 **DEVIATIONS.get((name, f"precision[{cls}]"), {})),
-                 PublishedMetric(f"f1[{cls}]", f / 100, "Table XV", f"F1 ({cls})", CLASS_TOL)]
-    return Published(metrics=tuple(rows), confusion_matrix=CONFUSION[name], confusion_source=CONFUSION_SOURCE[name])
+                                 tolerance_reason=CLASS_TOL_REASON, **DEVIATIONS.get((name, f"precision[{cls}]"), {})),
+                 PublishedMetric(f"f1[{cls}]", f / 100, "Table XV", f"F1 ({cls})", CLASS_TOL,
+                                 tolerance_reason=CLASS_TOL_REASON)]
+    return Published(metrics=tuple(rows), confusion_matrix=CONFUSION[name], confusion_source=CONFUSION_SOURCE[name],
+                     primary="accuracy")  # Table IX's accuracy, the figure the models are ranked by
 
 
 def _published_round1(name: str) -> Published:
-    return Published(metrics=tuple(_loss_acc(name, TABLE_VII_ROUND1, "Table VII")))
+    return Published(metrics=tuple(_loss_acc(name, TABLE_VII_ROUND1, "Table VII")), primary="accuracy",
+                     test_size=TABLE_II_SPLIT["test"])  # Table II: 4,233 test images
 
 
 EXPERIMENTS = (
@@ -277,7 +292,9 @@ EXPERIMENTS = (
                                      "batch 32, first-round head",
                _config("mobilenetv2", "under", 32, "b"),
                Published(metrics=(PublishedMetric("loss", TEXT_MODEL_B_STEPS["mobilenetv2_bs32"] / 100,
-                                                  "Section III.B text ('menjadi 48%')", "Loss", LOSS_TOL),))),
+                                                  "Section III.B text ('menjadi 48%')", "Loss", LOSS_TOL,
+                                                  tolerance_reason=LOSS_TOL_REASON),),
+                         primary="loss", test_size=TABLE_II_SPLIT["test"])),
 )
 
 

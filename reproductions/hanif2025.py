@@ -201,6 +201,12 @@ EVIDENCE = Evidence(rates=(
 ))
 
 
+TOL = 0.05
+TOL_REASON = ("the paper compares its 82.22% with nothing, so no ranking sets the gap; five points of four-class "
+              "accuracy (16 of the 315 test images) is taken as the smallest change that would alter how good the "
+              "model is said to be. The run scores the paper's own test folder, so the test-set noise is shared")
+
+
 def _log_claims() -> list:
     """The printed accuracy, the training log and the progress bar against each other."""
     from lungxray.audit.claims import claim, finding
@@ -319,10 +325,12 @@ STUDY = Study(
     experiments=(Experiment("resnet18", "ResNet-18, all layers trained", configure, Published(
         metrics=(
             PublishedMetric("accuracy", FINAL_ACCURACY, "§3.6, Gambar 3.2, §4.1 item 3 (259/315 test images)",
-                            "Accuracy (final, image-level)", 0.05),
+                            "Accuracy (final, image-level)", TOL, tolerance_reason=TOL_REASON),
             PublishedMetric("batch_mean_accuracy", LOG[-1][3], "§3.5 Gambar 3.1, last epoch 'Test acc'",
-                            "Test acc (log: mean over batches)", 0.05),
+                            "Test acc (log: mean over batches)", TOL, tolerance_reason=TOL_REASON),
         ),
+        primary="accuracy",  # §4.1's result: 82.22% of the test images
+        test_size=SET_SIZES["test"],  # the official test folder, 315 images (the run scores the same folder)
         history={"loss": LOG_SERIES["train_loss"]["values"],
                  "batch_mean_accuracy": LOG_SERIES["train_acc"]["values"],
                  "val_loss": LOG_SERIES["test_loss"]["values"],

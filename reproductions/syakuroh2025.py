@@ -194,26 +194,43 @@ PROSE = {
     "error_rate": 0.0117,  # Kesimpulan: "1,17% (22 dari 1.881 kasus testing)"
 }
 
-HEADLINE_TOL, CLASS_TOL = 0.02, 0.03
+MIN_TOL = 0.005  # half a point: the floor for figures printed as 1.0 (no error rate to double)
+TOL_REASON = ("near the ceiling a fixed absolute gap is meaningless (±0.02 on 0.9942 would accept four times the "
+              "paper's error rate): the tolerance is the paper's own error rate 1 - p, so a reproduction stands if "
+              "its error rate is at most twice the paper's (or half of it), and at least 0.005 for figures printed "
+              "as 1.0. The paper's claim is its near-perfect accuracy; doubling the error is the smallest change "
+              "that would alter it")
+
+
+def _tol(value: float) -> float:
+    """The registered tolerance of a published figure (TOL_REASON): its error rate, at least MIN_TOL."""
+    return max(round(1 - value, 4), MIN_TOL)
+
 
 
 def _metrics() -> tuple[PublishedMetric, ...]:
     avg = TABLE4["average"]
     rows = [
         PublishedMetric("mean_ovr_accuracy", ABSTRACT["accuracy"], "Abstract; Table 4 average row",
-                        "Accuracy (paper's definition: mean one-vs-rest)", HEADLINE_TOL),
+                        "Accuracy (paper's definition: mean one-vs-rest)", _tol(ABSTRACT["accuracy"]),
+                        tolerance_reason=TOL_REASON),
         PublishedMetric("accuracy", round(1 - PROSE["error_rate"], 4),
                         "Kesimpulan: error 1.17% (22 of 1,881); Table 3: sum of TP 1859/1881",
-                        "Accuracy (standard: 1 - the stated error rate)", HEADLINE_TOL),
-        PublishedMetric("macro_precision", avg[0], "Abstract; Table 4 average row", "Precision (macro)", HEADLINE_TOL),
-        PublishedMetric("macro_recall", avg[1], "Abstract; Table 4 average row", "Recall (macro)", HEADLINE_TOL),
-        PublishedMetric("macro_f1", avg[2], "Abstract; Table 4 average row", "F1 (macro)", HEADLINE_TOL),
+                        "Accuracy (standard: 1 - the stated error rate)", _tol(1 - PROSE["error_rate"]),
+                        tolerance_reason=TOL_REASON),
+        PublishedMetric("macro_precision", avg[0], "Abstract; Table 4 average row", "Precision (macro)", _tol(avg[0]),
+                        tolerance_reason=TOL_REASON),
+        PublishedMetric("macro_recall", avg[1], "Abstract; Table 4 average row", "Recall (macro)", _tol(avg[1]),
+                        tolerance_reason=TOL_REASON),
+        PublishedMetric("macro_f1", avg[2], "Abstract; Table 4 average row", "F1 (macro)", _tol(avg[2]),
+                        tolerance_reason=TOL_REASON),
     ]
     for cls in CLASSES:
         for i, (m, name) in enumerate((("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
                                        ("ovr_accuracy", "Accuracy (one-vs-rest)"))):
             label = f"{name} ({cls})" if "(" not in name else f"{name[:-1]}, {cls})"
-            rows.append(PublishedMetric(f"{m}[{cls}]", TABLE4[cls][i], "Table 4", label, CLASS_TOL))
+            rows.append(PublishedMetric(f"{m}[{cls}]", TABLE4[cls][i], "Table 4", label, _tol(TABLE4[cls][i]),
+                                        tolerance_reason=TOL_REASON))
     return tuple(rows)
 
 
@@ -401,6 +418,8 @@ STUDY = Study(
             "Pneumonia, Cardiomegaly, Pneumothorax).",
     experiments=(Experiment("mobilenetv2", "MobileNetV2 fine-tuned (last 12 layers)", configure, Published(
         metrics=_metrics(),
+        primary="mean_ovr_accuracy",  # the headline: the abstract's 99.42% 'accuracy', as the paper defines it
+        test_counts={cls: TABLE1_SPLIT[cls][2] for cls in CLASSES},  # Table 1's test column: 1,881 images
         final_epoch={k: v[EVALUATED_EPOCH - 1] for k, v in TABLE2_HISTORY.items()},
         final_epoch_source="Table 2, epoch 4 (Hasil: the lowest-val_loss model is the one evaluated)",
         history=TABLE2_HISTORY, history_source="Table 2 (train/val accuracy and loss per epoch)",

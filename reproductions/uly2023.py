@@ -176,7 +176,13 @@ REF5 = {"accuracy": 0.9286, "sensitivity": 0.8571, "images": 140}
 # Introduction: ref [9] (Kanjanasurat et al.), restated in Section 3.3's comparison
 REF9 = {"images": 16210, "classes": {"COVID-19": 5252, "pneumonia": 6154, "normal": 4804},
         "accuracy": 0.9337, "f1": 0.9354, "precision": 0.9373, "recall": 0.9347}
-TOL = 0.05  # two-decimal figures on a 100-image test set: one image is 0.01
+TOL = 0.05
+TOL_REASON = ("Table 6 ranks the models (accuracy: ResNet50-LSTM 0.95, ResNet50 0.93, LSTM 0.84) and the LSTM's claim "
+              "is that it is clearly the weakest, 0.09 below the next model; a difference of 0.05, about half that "
+              "gap, would leave the reproduced LSTM nearer ResNet50's figure than the paper's: the smallest gap that "
+              "matters. The hybrid's 0.02 lead over ResNet50 is below what one 100-image test set resolves (one "
+              "image is 0.01; 1.645 sd of a 0.84 on 100 images is 0.06), so the same 0.05 is kept for all three "
+              "models, knowing that equivalence at it is untestable against 100 test images (the verdicts say so)")
 
 EVIDENCE = Evidence(
     # Table 6 (COVID positive, formulas (1)-(4)) on Section 3.3's test set of 50 COVID + 50 Normal: whether the four
@@ -200,10 +206,11 @@ def _in_our_order(cm):  # printed (COVID, Normal) -> ours (Normal, COVID)
 def _published(name: str) -> Published:
     acc, prec, rec, f1 = TABLE6[name]
     return Published(
-        metrics=(PublishedMetric("accuracy", acc, "Table 6", "Accuracy", TOL),
-                 PublishedMetric("precision", prec, "Table 6", "Precision (COVID)", TOL),
-                 PublishedMetric("recall", rec, "Table 6", "Recall (COVID)", TOL),
-                 PublishedMetric("f1", f1, "Table 6", "F1 (COVID)", TOL)),
+        metrics=(PublishedMetric("accuracy", acc, "Table 6", "Accuracy", TOL, tolerance_reason=TOL_REASON),
+                 PublishedMetric("precision", prec, "Table 6", "Precision (COVID)", TOL, tolerance_reason=TOL_REASON),
+                 PublishedMetric("recall", rec, "Table 6", "Recall (COVID)", TOL, tolerance_reason=TOL_REASON),
+                 PublishedMetric("f1", f1, "Table 6", "F1 (COVID)", TOL, tolerance_reason=TOL_REASON)),
+        primary="accuracy",  # the figure Table 6 and the text rank the three models by
         confusion_matrix=_in_our_order(PRINTED_CM[name]),
         confusion_source=f"Table {3 + MODELS.index(name)}, reordered to Normal, COVID",
         final_epoch=dict(zip(TABLE2_COLUMNS, TABLE2[name], strict=True)),

@@ -5,10 +5,15 @@ For every results.json under the folder:
    stored ones (this is the committed reference every run is held to);
 2. its departures, intervals and verdicts must be what ``lungxray.judge.faithful`` and
    ``lungxray.judge.verdict`` give on its own predictions with the study module as it is now;
-3. faithful runs (every departure minor): a published number expected to be reproduced whose
-   verdict is ``not reproduced`` fails, and so does a declared deviation that is now
-   ``consistent``; ``inconclusive`` is printed with the test-set size that would decide;
-4. runs that cannot be faithful (smoke, weights none, downscaled copies) are held to (1) and (2)
+3. every study with results under the folder: its tolerances, primary rows and the paper's test-set sizes
+   must be what it registered (``lungxray.spec.registration``); the failure names the command that
+   re-registers them, a visible, dated change;
+4. faithful runs (every departure minor): their verdicts are printed; a published number expected to
+   be reproduced whose verdict is ``not reproduced``, or a declared deviation that is ``consistent``,
+   is a *finding* about the paper, printed, never a failure (CI fails on software regressions: results
+   that are not what their own predictions give, a rerun that contradicts a committed verdict
+   (``--verdicts-of``), a reference rerun that moved (``--reference``));
+5. runs that cannot be faithful (smoke, weights none, downscaled copies) are held to (1) and (2)
    only; their distance from the published numbers is printed for information.
 """
 
@@ -62,7 +67,7 @@ def check_run(path: Path, member: bool = False) -> CheckOutcome:
     for row in res.comparison:
         out.lines.append("  " + row_text(row))
         if not member and res.faithful:
-            out.failures += expectation_failures(row)
+            out.lines += ["  " + f for f in findings(row)]
     return out
 
 
@@ -107,16 +112,30 @@ def _mode(res: RunResult, member: bool) -> str:
     return mode + ": held to published numbers"
 
 
-def expectation_failures(row: ComparisonRow | AggregateRow) -> list[str]:
-    """A faithful comparison row against the expectation its study declared before any run."""
-    if row.informational or row.verdict not in (V.CONSISTENT, V.NOT_REPRODUCED):
+def findings(row: ComparisonRow | AggregateRow) -> list[str]:
+    """A faithful row whose verdict goes against the expectation its study declared: a finding about the paper,
+    printed, never a failure."""
+    if row.informational or row.verdict not in V.DECISIVE:
         return []
     if row.expectation == "reproduces" and row.verdict == V.NOT_REPRODUCED:
-        return [f"{row.label} not reproduced: {row_text(row)}"]
+        return [f"finding: {row.label} not reproduced ({row.direction})"]
     if row.expectation == "deviates" and row.verdict == V.CONSISTENT:
-        return [f"{row.label} was declared to deviate ({row.reason}) but is now consistent: "
+        return [f"finding: {row.label} was declared to deviate ({row.reason}) but is consistent: "
                 "reclassify it in the study module"]
     return []
+
+
+def registration_outcome(study_id: str) -> CheckOutcome:
+    """A study's tolerances, primary rows and test-set sizes against its registration."""
+    from lungxray.spec.registration import differences, path_for
+
+    try:
+        out = CheckOutcome(path_for(study_id))
+        out.failures += differences(get_study(study_id))
+    except (KeyError, ResultsError) as exc:
+        return CheckOutcome(Path(study_id), failures=[str(exc)])
+    out.lines.append(f"{study_id}: tolerances, primary rows and test-set sizes as registered")
+    return out
 
 
 def row_text(row: ComparisonRow | AggregateRow) -> str:
@@ -163,17 +182,19 @@ def check_aggregate(path: Path) -> CheckOutcome:
     for row in agg.comparison:
         out.lines.append("  " + row_text(row))
         if agg.faithful:
-            out.failures += expectation_failures(row)
+            out.lines += ["  " + f for f in findings(row)]
     return out
 
 
 def compare_verdicts(new: Path, committed: Path) -> CheckOutcome:
     """A shorter rerun of a committed ``--runs`` set (fewer seeds) against its verdicts.
 
-    The rerun must be of the same study and experiment and share published numbers with it; a decisive
-    rerun verdict (consistent / not reproduced) must not contradict a decisive committed one; a rerun that
-    lost a real verdict (now not faithful, not run or inconsistent) fails; ``inconclusive`` on either side
-    passes and is printed (fewer seeds usually widen the interval)."""
+    The rerun must be of the same study, experiment and design and share published numbers with it; a decisive
+    rerun verdict (consistent / not reproduced) must not contradict a decisive committed one, and a difference
+    shown to lie on one side of zero must not be shown on the other side in the rerun; a rerun that lost a real
+    verdict (now not faithful, not run or inconsistent) fails. Fewer seeds widen the intervals (Student's
+    quantile at K - 1 degrees of freedom), which only makes verdicts less decisive: an undecided verdict on
+    either side passes and is printed."""
     out = CheckOutcome(Path(new))
     try:
         fresh, ref = AggregateResult.load(new), AggregateResult.load(committed)
@@ -184,6 +205,9 @@ def compare_verdicts(new: Path, committed: Path) -> CheckOutcome:
         out.failures.append(f"the rerun is {fresh.study}/{fresh.experiment}, the committed set "
                             f"{ref.study}/{ref.experiment}")
         return out
+    if fresh.design != ref.design:
+        out.failures.append(f"the rerun's design is {fresh.design!r}, the committed set's {ref.design!r}: rerun it "
+                            "as the committed set was made (--resplit, the same variants)")
     ref_rows = {(r.key, r.source): r for r in ref.comparison if not r.informational}
     pairs = [(row, ref_rows[(row.key, row.source)]) for row in fresh.comparison
              if (row.key, row.source) in ref_rows and not row.informational]
@@ -198,11 +222,21 @@ def compare_verdicts(new: Path, committed: Path) -> CheckOutcome:
     return out
 
 
+def _side(row: AggregateRow) -> int:
+    """+1 / -1 when the difference's interval excludes zero above / below it, else 0."""
+    if row.gap_interval is None:
+        return 0
+    lo, hi = row.gap_interval
+    return 1 if lo > 0 else -1 if hi < 0 else 0
+
+
 def _contradiction(row: AggregateRow, old: AggregateRow) -> list[str]:
-    decisive, real = (V.CONSISTENT, V.NOT_REPRODUCED), (V.CONSISTENT, V.NOT_REPRODUCED, V.INCONCLUSIVE)
-    if row.verdict in decisive and old.verdict in decisive and row.verdict != old.verdict:
+    if row.verdict in V.DECISIVE and old.verdict in V.DECISIVE and row.verdict != old.verdict:
         return [f"{row.label}: the rerun says {row.verdict}, the committed run set {old.verdict} ({row.detail})"]
-    if old.verdict in real and row.verdict not in real:
+    if _side(row) * _side(old) < 0:
+        return [f"{row.label}: the rerun's difference is on the other side of zero ({row.direction}) from the "
+                f"committed run set's ({old.direction})"]
+    if old.verdict in V.REAL and row.verdict not in V.REAL:
         return [f"{row.label}: the rerun has no real verdict ({row.verdict}); the committed run set has {old.verdict}"]
     return []
 
@@ -213,7 +247,20 @@ def check_all(root: Path) -> list[CheckOutcome]:
         raise ResultsError(f"no results.json under {root}")
     aggs = sorted(Path(root).rglob(R.AGGREGATE))
     sets = {a.parent for a in aggs}
-    return [check_run(p, member=p.parent.parent in sets) for p in paths] + [check_aggregate(p) for p in aggs]
+    runs = [check_run(p, member=p.parent.parent in sets) for p in paths]
+    return runs + [check_aggregate(p) for p in aggs] + [registration_outcome(s) for s in _studies(paths)]
+
+
+def _studies(paths: list[Path]) -> list[str]:
+    """The studies the results under a folder belong to (each file's "study"; unreadable ones are failures of
+    their own run's outcome)."""
+    found = set()
+    for p in paths:
+        try:
+            found.add(json.loads(p.read_text(encoding="utf-8"))["study"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return sorted(found)
 
 
 def compare_to_reference(run: Path, reference: Path, tolerance: float) -> CheckOutcome:

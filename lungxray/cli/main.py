@@ -1,4 +1,4 @@
-"""``python -m lungxray``: verify-data, check, report, rescore, audit, bench, weights, studies, table.
+"""``python -m lungxray``: verify-data, check, report, rescore, register, audit, bench, weights, studies, table.
 
 Conventions: ``--version``; ``--json`` on every subcommand prints one JSON document and nothing
 else on stdout (logs, warnings and progress bars go to stderr); TensorFlow's start-up lines are
@@ -203,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(sub)
     _add_report(sub)
     _add_rescore(sub)
+    _add_register(sub)
     _add_audit(sub)
     _add_bench(sub)
     _add_cache(sub)
@@ -262,6 +263,29 @@ def _add_rescore(sub: Any) -> None:
     rs.add_argument("runs", nargs="+", help="run folders, or folders holding run folders (e.g. reports)")
     rs.add_argument("--json", action="store_true", help='print {"rescored": [run folders]} as JSON')
     rs.set_defaults(fn=_rescore)
+
+
+def _register(a: argparse.Namespace) -> int:
+    from lungxray.spec.registration import register
+    from lungxray.spec.study import get_study
+
+    path = register(get_study(a.study), a.note)
+    if a.json:
+        emit_json({"registered": a.study, "file": str(path)})
+    else:
+        print(f"registered the tolerances, primary rows and test-set sizes of {a.study} in {path}; commit it "
+              "(the commit dates the registration)")
+    return 0
+
+
+def _add_register(sub: Any) -> None:
+    rg = sub.add_parser("register", help="register a study's tolerances (with their reasons), primary rows and the "
+                        "paper's test-set sizes in the committed registration.json, dated and hashed; `check` fails "
+                        "when the study module differs from it")
+    rg.add_argument("study", help="study id (python -m lungxray studies lists them)")
+    rg.add_argument("--note", required=True, help="why the registration is made or changed (kept in the file)")
+    rg.add_argument("--json", action="store_true", help='print {"registered": STUDY, "file": PATH} as JSON')
+    rg.set_defaults(fn=_register)
 
 
 def _add_audit(sub: Any) -> None:

@@ -124,8 +124,14 @@ def differences(study: Study) -> list[str]:
                            f"registered on {entry['registered']}")
         for rid in sorted(set(a["rows"]) | set(b["rows"])):
             x, y = a["rows"].get(rid), b["rows"].get(rid)
-            if x != y:
-                out.append(f"{study.id}/{exp} {rid}: declared {x} but registered {y} on {entry['registered']}")
+            if x is None or y is None:
+                out.append(f"{study.id}/{exp} {rid}: {'not declared' if x is None else 'not registered'}")
+            elif x["tolerance"] != y["tolerance"]:
+                out.append(f"{study.id}/{exp} {rid}: tolerance {x['tolerance']:g} in the study module, "
+                           f"{y['tolerance']:g} registered on {entry['registered']}")
+            elif x["reason"] != y["reason"]:
+                out.append(f"{study.id}/{exp} {rid}: the tolerance's reason differs from the one registered on "
+                           f"{entry['registered']}")
     return [f"{line}; {way_out}" for line in out]
 
 
