@@ -109,7 +109,7 @@ def _mode(res: RunResult, member: bool) -> str:
     mode = "faithful" + (f" with stated departures ({'; '.join(minor)})" if minor else "")
     if member:
         return mode + ": one seed of a --runs set, held to published numbers through its aggregate.json"
-    return mode + ": held to published numbers"
+    return mode + ": compared with published numbers (a number not reproduced is a finding, not a failure)"
 
 
 def findings(row: ComparisonRow | AggregateRow) -> list[str]:
