@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
 
+from lungxray.judge.verdict import LEVEL_TEXT
 from lungxray.report import figures as F
 from lungxray.report.layout import (
     banner,
@@ -24,7 +25,7 @@ from lungxray.report.layout import (
     table,
     verdict_cell,
 )
-from lungxray.report.pdf import departure_banners, evaluated_epoch, head, val_name
+from lungxray.report.pdf import departure_banners, design_text, evaluated_epoch, head, val_name
 from lungxray.results.files import (
     PREDICTIONS,
     RESULTS,
@@ -56,7 +57,8 @@ def verdict_table(agg: AggregateResult) -> list[Flowable]:
         vals = agg.metrics[r.key].values if r.key in agg.metrics else []
         spread = f" ({min(vals):.3f} to {max(vals):.3f})" if vals else ""
         iv = r.interval
-        cells.append([f"{r.label} ({r.source})" + (" [training log, not held]" if r.informational else ""),
+        cells.append([f"{r.label} ({r.source})" + (" [primary]" if r.primary else "")
+                      + (" [training log, not held]" if r.informational else ""),
                       published_text(r.published, r.published_interval),
                       "-" if r.mean is None else f"{r.mean:.3f} ± {r.std:.3f}{spread}",
                       interval_text(iv.lo, iv.hi) if iv else "-",
@@ -168,10 +170,11 @@ def aggregate_story(agg: AggregateResult, members: list[RunResult] = (), folders
     story += [banner(text, colour) for text, colour in departure_banners(agg.departures)]
     story.append(para(
         f"Seeds {', '.join(map(str, agg.seeds))}; split seeds {', '.join(map(str, agg.split_seeds))}. "
-        "The interval is where one more run of the same pipeline lands (95%): the mean ± Student's t quantile "
-        "times the test-set standard error and the spread over seeds together (lungxray/judge/verdict.py); the "
-        "dots under each interval are the seeds, one each. Training-log rows are drawn in grey: information, "
-        "never held."))
+        f"Variance model: {design_text(agg.comparison)}. The interval is where one more run of the same pipeline "
+        "lands (95%, Student's t with Welch-Satterthwaite degrees of freedom; lungxray/judge/variance.py); the "
+        "dots under each interval are the seeds, one each. The verdict compares the mean with the published figure, "
+        "whose own test-set noise is counted where the paper states its test-set size. Training-log rows are drawn "
+        f"in grey: information, never held. Level: {LEVEL_TEXT}."))
     story += [KeepTogether([para("Published vs reproduced over seeds", "h1"),
                             figure(F.forest(F.forest_rows(agg.comparison, seed_points(agg, members))))]), gap()]
     story += verdict_table(agg)

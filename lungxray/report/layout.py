@@ -52,10 +52,11 @@ MARGIN = 14 * mm
 FRAME_WIDTH = A4[0] - 2 * MARGIN
 FRAME_HEIGHT = A4[1] - 2 * MARGIN - 8 * mm  # the footer's line
 
-# verdict -> (colour, short name); the six verdicts of lungxray.judge.verdict
+# verdict -> (colour, short name); the seven verdicts of lungxray.judge.verdict
 VERDICT_STYLE: dict[str, tuple[str, str]] = {
     "consistent": ("#2e7d32", "consistent"),
     "inconclusive": ("#b26a00", "inconclusive"),
+    "not shown to differ": ("#8d6e63", "not shown to differ"),
     "not reproduced": ("#c62828", "not reproduced"),
     "published number inconsistent": ("#6a1b9a", "published inconsistent"),
     "not comparable (run not faithful)": ("#757575", "not comparable"),

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
 
+from lungxray.judge.variance import DESIGNS
+from lungxray.judge.verdict import LEVEL_TEXT
 from lungxray.report import figures as F
 from lungxray.report.layout import (
     STATED,
@@ -33,7 +35,7 @@ from lungxray.report.layout import (
 )
 from lungxray.report.wording import METRIC_NAMES, extra_title
 from lungxray.results.files import GRADCAM, PREDICTIONS, atomic_write_bytes
-from lungxray.results.types import ComparisonRow, Departure, RunResult, VariantUse
+from lungxray.results.types import AggregateRow, ComparisonRow, Departure, RunResult, VariantUse
 from lungxray.spec.study import load_studies
 
 
@@ -88,7 +90,8 @@ def comparison_section(res: RunResult) -> list[Flowable]:
     cells = [["metric (source)", "published [rounding]", "reproduced [95% interval]", "± tol.", "verdict"]]
     for r in rows:
         iv = r.interval
-        cells.append([f"{r.label} ({r.source})" + (" [training log, not held]" if r.informational else ""),
+        cells.append([f"{r.label} ({r.source})" + (" [primary]" if r.primary else "")
+                      + (" [training log, not held]" if r.informational else ""),
                       published_text(r.published, r.published_interval),
                       "-" if r.reproduced is None else
                       f"{fmt(r.reproduced)} " + (interval_text(iv.lo, iv.hi) if iv else "(no interval)"),
@@ -97,14 +100,30 @@ def comparison_section(res: RunResult) -> list[Flowable]:
     return out + definitions(rows)
 
 
+def design_text(rows) -> str:
+    """The variance model of judged rows, named and explained (lungxray.judge.variance.DESIGNS)."""
+    design = next((r.design for r in rows if r.design), "")
+    if not design:
+        return "not recorded (rescore the run)"
+    seeds = len(rows) and isinstance(rows[0], AggregateRow)
+    return f"{design}" + (f" ({DESIGNS[design]})" if seeds and design in DESIGNS else
+                          " (one run: its own test-set interval, the paper's own test-set noise added where its "
+                          "size is known)")
+
+
 def definitions(rows: list[ComparisonRow]) -> list[Flowable]:
     """How each compared number is defined and how a verdict is reached, each said once."""
     defs = dict.fromkeys(f"{r.label}: {r.definition}" for r in rows if "[" not in r.key)
     lines = [*defs, "Per-class rows: one-vs-rest precision, recall, F1 and accuracy of that class.",
              "Reproduced interval: Wilson's for proportions, a seeded bootstrap over the test images otherwise; "
              "published interval: the printed value ± half a unit of its last digit.",
-             "consistent: every difference the intervals allow is within the tolerance; inconclusive: both a match "
-             "and a gap of the tolerance fit; not reproduced: every allowed difference reaches the tolerance; "
+             f"Variance model: {design_text(rows)}. Level: {LEVEL_TEXT}.",
+             "consistent: the difference's 90% interval lies within the tolerance; not reproduced: it lies wholly "
+             "beyond it (each a one-sided test at 5%); inconclusive: both fit; not shown to differ: both fit and "
+             "equivalence is untestable (the tolerance is below the smallest one the paper's own test-set size and "
+             "rounding allow), so only a gap could ever be shown; a non-consistent verdict names its direction; "
+             "preliminary: one run measures no training variance (run --runs K); primary: the experiment's "
+             "registered headline row, the others are descriptive; "
              "published inconsistent: the paper's own numbers disagree (python -m lungxray audit); not comparable: "
              "the run has a departure from the paper that is not minor (the banner at the top says which); not run: the "
              "metric is undefined on this test set (no images of the class, or none predicted as it), so no value is "

@@ -148,20 +148,22 @@ def _kind(e: Entry) -> str:
 
 
 def _headline(e: Entry) -> str:
-    """Inline markup: the entry's first published accuracy (else its first published number that is not a
-    training-log value) against its reproduction."""
+    """Inline markup: the entry's primary published number (registered in its study module) against its
+    reproduction, with the direction of a difference."""
     rows = [r for r in e.comparison if not r.informational]
     label = "" if e.faithful else " " + coloured("(not faithful: for information)", "#757575", bold=False)
     if not rows:
         return f"<b>{esc(e.experiment)}</b>{label}: no published metric"
-    r = next((x for x in rows if "accuracy" in x.key), rows[0])
+    r = next((x for x in rows if x.primary), rows[0])
     rep = r.mean if isinstance(r, AggregateRow) else r.reproduced
     iv = r.interval
     seeds = f", mean of {e.aggregate.n_runs} seeds" if e.aggregate is not None else ""
     rep_text = "not run" if rep is None else f"{rep:.3f} {interval_text(iv.lo, iv.hi) if iv else ''}"
     return (f"<b>{esc(e.experiment)}</b> <i>({esc(e.folder)})</i>{label}: {esc(r.label)} published "
             f"{r.published:g} ({esc(r.source)}), reproduced {esc(rep_text)}{esc(seeds)}: "
-            + coloured(r.verdict, verdict_colour(r.verdict)))
+            + coloured(r.verdict, verdict_colour(r.verdict))
+            + (f" ({esc(r.direction)})" if r.direction else ""))
+
 
 
 def _dataset_line(study: Study) -> str:
