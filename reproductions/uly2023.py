@@ -182,7 +182,8 @@ TOL_REASON = ("Table 6 ranks the models (accuracy: ResNet50-LSTM 0.95, ResNet50 
               "gap, would leave the reproduced LSTM nearer ResNet50's figure than the paper's: the smallest gap that "
               "matters. The hybrid's 0.02 lead over ResNet50 is below what one 100-image test set resolves (one "
               "image is 0.01; 1.645 sd of a 0.84 on 100 images is 0.06), so the same 0.05 is kept for all three "
-              "models, knowing that equivalence at it is untestable against 100 test images (the verdicts say so)")
+              "models, knowing that against 100 test images equivalence at it is untestable for most rows "
+              "(--list-variants and the verdicts say which)")
 
 EVIDENCE = Evidence(
     # Table 6 (COVID positive, formulas (1)-(4)) on Section 3.3's test set of 50 COVID + 50 Normal: whether the four

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lungxray._util.version import VersionAction
 from lungxray.errors import LungxrayError
+from lungxray.judge.verdict import design_of, reach
 from lungxray.run.prepare import DataSource, prepare
 from lungxray.spec.study import Experiment, RunConfig, Study
 
@@ -116,7 +117,28 @@ def variants_text(study: Study) -> str:
             lines.append(f"  {c}{mark}: {meaning}")
         if v.why_default:
             lines.append(f"  why the default: {v.why_default}")
-    return "\n".join(lines)
+    return "\n".join(lines + tolerance_lines(study))
+
+
+def tolerance_lines(study: Study) -> list[str]:
+    """Each published number's registered tolerance and whether *consistent* is reachable at it, before any run
+    (the default configuration's design; lungxray.judge.verdict.reach)."""
+    lines = ["", f"Published numbers of {study.id}: registered tolerance, and the smallest tolerance any "
+             "reproduction could show consistent (the paper's own test-set noise at the one-sided 5% level plus "
+             "its printed rounding):"]
+    for exp in study.experiments:
+        cfg = study.resolve(exp)
+        design = design_of(cfg)
+        lines.append(f"\n{exp.name} ({design}; primary: {exp.published.primary or 'not declared'}):")
+        for pm in exp.published.metrics:
+            r = reach(pm, exp.published, cfg.classes, cfg.binary_positive, design)
+            shown = "" if r.testable else "  EQUIVALENCE UNTESTABLE: only 'not reproduced' or 'not shown to differ'"
+            images = f"{r.paper_images:,} paper test images" if r.paper_images else "paper's test-set size not stated"
+            lines.append(f"  {pm.name} ({pm.source}) {pm.value:g}: ±{pm.tolerance:g}, reachable from "
+                         f"±{r.smallest_tolerance:.3f} ({images}){shown}")
+        reasons = dict.fromkeys(pm.tolerance_reason for pm in exp.published.metrics if pm.tolerance_reason)
+        lines += [f"  why: {why}" for why in reasons]
+    return lines
 
 
 @dataclass
