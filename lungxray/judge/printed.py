@@ -12,3 +12,9 @@ def decimals_of(value: float) -> int:
 def rounding(value: float) -> float:
     """Half a unit in the last printed place: the widest gap rounding alone explains."""
     return 0.5 * 10 ** -decimals_of(value)
+
+
+def interval_decimals(value: float) -> int:
+    """Decimal places that show the rounding interval of a printed value: one more than the value's own
+    (0.84 -> [0.835, 0.845], 3; 0.9942 -> [0.99415, 0.99425], 5), so the interval never collapses to a point."""
+    return decimals_of(value) + 1

@@ -48,6 +48,8 @@ from reportlab.platypus import (  # noqa: E402
     TableStyle,
 )
 
+from lungxray.judge.printed import interval_decimals  # noqa: E402
+
 MARGIN = 14 * mm
 FRAME_WIDTH = A4[0] - 2 * MARGIN
 FRAME_HEIGHT = A4[1] - 2 * MARGIN - 8 * mm  # the footer's line
@@ -160,15 +162,11 @@ def interval_text(lo: float | None, hi: float | None, nd: int = 3) -> str:
 
 
 def published_text(value: float, interval: Sequence[float] | None) -> str:
-    """A published number as printed (0.84, not 0.8400) with its rounding interval at the decimals its ends
-    need (to 6 places), so the interval of a 4-decimal value does not collapse to one point."""
-    def decimals(x: float) -> int:
-        text = f"{round(float(x), 6):.6f}".rstrip("0")
-        return len(text.split(".")[1])
-
+    """A published number as printed (0.84, not 0.8400) with its rounding interval at one decimal more than the
+    value's (lungxray.judge.printed, the one place that reads how a number was printed)."""
     if not interval:
         return f"{value:g}"
-    return f"{value:g} {interval_text(*interval, nd=max(decimals(x) for x in interval))}"
+    return f"{value:g} {interval_text(*interval, nd=interval_decimals(value))}"
 
 
 def table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool = True,
