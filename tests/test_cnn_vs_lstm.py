@@ -43,8 +43,9 @@ def _mets():
 @pytest.mark.parametrize("reading", ["positive", "macro"])
 def test_comparison_uses_the_variants_reading_and_shows_both(reading):
     exp = ST.experiment("cnn")
-    rows = {r.key: r for r in comparison_rows(exp, _mets(), {}, faithful=True,
-                                              compare_as=_cfg("cnn", metrics=reading).compare_as)}
+    cfg = _cfg("cnn", metrics=reading)
+    rows = {r.key: r for r in comparison_rows(exp, _mets(), {}, faithful=True, design="own fixed split",
+                                              classes=cfg.classes, positive=None, compare_as=cfg.compare_as)}
     row = rows["precision[abnormal]"]
     assert row.compared_with == C.READINGS[reading]["precision"]
     assert row.reproduced == _mets()[C.READINGS[reading]["precision"]]
