@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lungxray.results import files as R
-from lungxray.results.types import AggregateResult, Interval, RunResult
+from lungxray.results.types import AggregateResult, Interval, Judged, RunResult
 
 FORMATS = ("md", "csv", "json")
 
@@ -46,6 +46,12 @@ class Row:
     n_runs: int  # 1, or K for a --runs set
     tolerance: float | None
     informational: bool  # a training-log value: shown, never held by `lungxray check`
+    primary: bool = False  # the experiment's registered headline row
+    design: str = ""  # the variance model (lungxray.judge.variance)
+    difference: float | None = None  # reproduced (mean) minus published
+    difference_lo: float | None = None  # its 90% interval, widened by the published rounding
+    difference_hi: float | None = None
+    equivalence_testable: bool = True  # the tolerance is above the smallest one any reproduction could show
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -81,7 +87,7 @@ def run_rows(res: RunResult, run: str) -> list[Row]:
                 reproduced_lo=_interval(c.interval)[0], reproduced_hi=_interval(c.interval)[1], verdict=c.verdict,
                 faithful=bool(res.faithful), smoke=res.smoke, weights=res.provenance.weights, seeds=(int(seed),),
                 n_runs=1,
-                tolerance=_num(c.tolerance), informational=c.informational)
+                tolerance=_num(c.tolerance), informational=c.informational, **_judged(c))
             for c in res.comparison]
 
 
@@ -93,8 +99,14 @@ def aggregate_rows(agg: AggregateResult, run: str, weights: str = "", smoke: boo
                 published_hi=_pair(c.published_interval)[1], reproduced=_num(c.mean),
                 reproduced_lo=_interval(c.interval)[0], reproduced_hi=_interval(c.interval)[1], verdict=c.verdict,
                 faithful=agg.faithful, smoke=smoke, weights=weights, seeds=tuple(agg.seeds), n_runs=agg.n_runs,
-                tolerance=_num(c.tolerance), informational=c.informational)
+                tolerance=_num(c.tolerance), informational=c.informational, **_judged(c))
             for c in agg.comparison]
+
+
+def _judged(c: Judged) -> dict[str, Any]:
+    lo, hi = _pair(c.gap_interval)
+    return {"primary": c.primary, "design": c.design, "difference": _num(c.difference), "difference_lo": lo,
+            "difference_hi": hi, "equivalence_testable": c.equivalence_testable}
 
 
 def collect(root: Path, each_seed: bool = False) -> list[Row]:
