@@ -281,6 +281,8 @@ def decide(published: float, tolerance: float, basis: Basis | None, reach_: Reac
     consistent, not_reproduced = (bool(x) for x in VM.classify(lo, hi, tolerance))
     direction = "" if consistent else _direction(d, lo, hi)
     note = "; preliminary: one run measures no training variance (run --runs K)" if preliminary else ""
+    if reach_.paper_images is None and basis.design != VM.PAPER_IMAGES:
+        note += f"; {reach_.note}"  # the paper's own noise could not be counted: say so
     if not faithful:
         return Decision(NOT_FAITHFUL, (lo, hi), d, direction, direction + note, preliminary=preliminary)
     if consistent:
