@@ -146,20 +146,20 @@ def test_degenerate_models_are_flagged():
     assert degenerate([[40, 10], [5, 45]], {"loss": [0.6, 0.4]}) is None
 
 
-def _agg(tmp, name, verdict, lo, hi):
+def _agg(tmp, name, verdict, lo, hi, gap=None, design="resplit"):
     import json
 
     d = tmp / name
     d.mkdir()
     row = {"key": "accuracy", "label": "Accuracy", "definition": "", "source": "T", "published": 0.84,
            "published_interval": [0.835, 0.845], "tolerance": 0.05, "expectation": "reproduces", "reason": "",
-           "mean": (lo + hi) / 2, "std": 0.0, "gap_interval": None, "n_to_decide": None, "informational": False,
+           "mean": (lo + hi) / 2, "std": 0.0, "gap_interval": gap, "n_to_decide": None, "informational": False,
            "verdict": verdict, "detail": "",
            "interval": {"value": (lo + hi) / 2, "lo": lo, "hi": hi, "se": 0.0, "method": "seeds", "n": 100}}
     (d / "aggregate.json").write_text(json.dumps({
         "schema": "lungxray.aggregate/4", "study": "s", "experiment": "e", "n_runs": 3, "seeds": [1, 2, 3],
         "split_seed": 1, "split_seeds": [1, 1, 1], "faithful": True, "departures": [], "runs": [], "metrics": {},
-        "comparison": [row]}))
+        "comparison": [row], "design": design}))
     return d
 
 
@@ -171,6 +171,14 @@ def test_a_shorter_rerun_may_widen_but_not_contradict_the_committed_verdict(tmp_
     assert not compare_verdicts(_agg(tmp_path, "b", V.CONSISTENT, 0.82, 0.86), ref).failures
     bad = compare_verdicts(_agg(tmp_path, "c", V.NOT_REPRODUCED, 0.60, 0.70), ref)
     assert bad.failures and "not reproduced" in bad.failures[0]
+    # the uly2023 case: the committed set leans higher (not shown to differ); a 3-seed rerun is wider
+    leaning = _agg(tmp_path, "lean", V.NOT_SHOWN, 0.85, 0.95, gap=(-0.007, 0.129))
+    assert not compare_verdicts(_agg(tmp_path, "d", V.NOT_SHOWN, 0.75, 1.0, gap=(-0.05, 0.20)), leaning).failures
+    above = _agg(tmp_path, "above", V.INCONCLUSIVE, 0.85, 0.95, gap=(0.01, 0.12))
+    flipped = compare_verdicts(_agg(tmp_path, "e", V.INCONCLUSIVE, 0.70, 0.80, gap=(-0.12, -0.01)), above)
+    assert flipped.failures and "other side of zero" in flipped.failures[0]
+    other = compare_verdicts(_agg(tmp_path, "f", V.NOT_SHOWN, 0.75, 1.0, design="own fixed split"), leaning)
+    assert other.failures and "design" in other.failures[0]
 
 
 def test_a_metric_with_no_test_images_is_not_run_not_zero():
