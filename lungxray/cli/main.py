@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lungxray._util.output import emit_json, json_stdout
+from lungxray._util.shutdown import stop_input_pipelines
 from lungxray._util.version import VersionAction, version_text  # noqa: F401  (version_text: tests)
 from lungxray.errors import LungxrayError, message
 
@@ -352,6 +353,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if a.quiet:
         progress.set_quiet()
+    code = _dispatch(a)
+    stop_input_pipelines()  # after Ctrl-C or an error mid-way, before the interpreter shuts down
+    return code
+
+
+def _dispatch(a: argparse.Namespace) -> int:
+    """Run the subcommand; an interrupt or an expected error is printed as one line and becomes the exit code."""
     debug = os.environ.get("LUNGXRAY_DEBUG", "").strip() not in ("", "0")
     try:
         if getattr(a, "json", False) and a.fn is not _bench:  # bench prints its own JSON

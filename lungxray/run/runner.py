@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lungxray._util.shutdown import stop_input_pipelines
 from lungxray._util.version import VersionAction
 from lungxray.errors import LungxrayError
 from lungxray.run.prepare import DataSource, prepare
@@ -155,8 +156,6 @@ class RunOptions:
 def main(study: Study, argv: Sequence[str] | None = None) -> int:
     from lungxray._util import progress
     from lungxray._util.quiet import quiet_tensorflow
-    from lungxray.errors import message
-    from lungxray.run import guard
 
     argv = list(sys.argv[1:] if argv is None else argv)
     quiet_tensorflow(verbose="--verbose-tf" in argv)  # before anything imports TensorFlow
@@ -168,23 +167,34 @@ def main(study: Study, argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     progress.set_quiet(args.quiet)
 
-    try:
-        dirs = run_study(study, RunOptions.from_args(args))
-    except KeyboardInterrupt:
-        print(guard.interrupted_message(f"python -m reproductions.{study.id}", argv), file=sys.stderr)
-        return 130
-    except (LungxrayError, ValueError, KeyError) as exc:
-        print(f"error: {message(exc)}", file=sys.stderr)
-        return getattr(exc, "exit_code", 2)
-    except OSError as exc:
-        if not guard.is_disk_full(exc):
-            raise
-        print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
-        return 1
+    code, dirs = _run_or_report(study, args, argv)
+    stop_input_pipelines()  # after Ctrl-C or an error mid-epoch, before the interpreter shuts down
+    if code:
+        return code
     from lungxray.report.terminal import run_summaries
 
     print(run_summaries(dirs), end="\n\n")  # each published number against its reproduction, and the PDF
     return 0
+
+
+def _run_or_report(study: Study, args: argparse.Namespace, argv: Sequence[str]) -> tuple[int, list[Path]]:
+    """The run folders written (exit code 0), or the exit code of an interrupt or an expected error, printed."""
+    from lungxray.errors import message
+    from lungxray.run import guard
+
+    try:
+        return 0, run_study(study, RunOptions.from_args(args))
+    except KeyboardInterrupt:
+        print(guard.interrupted_message(f"python -m reproductions.{study.id}", argv), file=sys.stderr)
+        return 130, []
+    except (LungxrayError, ValueError, KeyError) as exc:
+        print(f"error: {message(exc)}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2), []
+    except OSError as exc:
+        if not guard.is_disk_full(exc):
+            raise
+        print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
+        return 1, []
 
 
 # ---------------------------------------------------------------------------------------------
