@@ -291,3 +291,55 @@ def test_table_refuses_an_old_schema(tmp_path, capsys):
     (run / R.RESULTS).write_text(json.dumps(res))
     assert main(["table", str(tmp_path)]) == 2
     assert "rescore" in capsys.readouterr().err
+
+
+# --- start-up: what answers at once imports no TensorFlow ---------------------------------------------------
+_START_UP = '''
+import contextlib, io, json, sys
+from lungxray.cli.main import main as cli
+from lungxray.run.runner import main as run
+from lungxray.spec.study import load_studies
+
+def heavy():
+    return sorted({m.split(".")[0] for m in sys.modules} & {"tensorflow", "keras"})
+
+calls = [("lungxray --help", lambda: cli(["--help"])), ("lungxray run uly2024", lambda: cli(["run", "uly2024"])),
+         ("lungxray run hanif2025 --help", lambda: cli(["run", "hanif2025", "--help"]))]
+for sid, study in sorted(load_studies().items()):
+    calls += [(f"{sid} --help", lambda s=study: run(s, ["--help"])),
+              (f"{sid} --list-variants", lambda s=study: run(s, ["--list-variants"])),
+              (f"{sid} --experiment nope", lambda s=study: run(s, ["--experiment", "nope", "--data-dir", "."])),
+              (f"{sid} --variant nope=x", lambda s=study: run(s, ["--variant", "nope=x", "--data-dir", "."])),
+              (f"{sid} --epochs x", lambda s=study: run(s, ["--epochs", "x"]))]
+seen = {}
+for name, call in calls:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        try:
+            code = call()
+        except SystemExit as exc:
+            code = exc.code
+    seen[name] = [code, heavy(), err.getvalue()]
+print(json.dumps(seen))
+'''
+
+
+def test_help_list_variants_and_argument_errors_import_no_tensorflow():
+    """--help, --list-variants and argument errors of every study (and `lungxray run` with a typo) answer without
+    importing TensorFlow or Keras: that import alone takes seconds."""
+    out = subprocess.run([sys.executable, "-c", _START_UP], cwd=REPO, env=_env(), capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    assert len(seen) == 3 + 5 * 5
+    for name, (code, heavy, err) in seen.items():
+        assert heavy == [], f"{name} imported {heavy}"
+        assert code == (0 if "--help" in name or "--list-variants" in name else 2), (name, code, err)
+        assert code == 0 or "error:" in err, (name, err)
+    assert "did you mean uly2023?" in seen["lungxray run uly2024"][2]
+
+
+def test_a_typo_in_the_study_module_lists_the_studies():
+    out = subprocess.run([sys.executable, "-m", "reproductions.uly2024"], cwd=REPO, env=_env(), capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 2 and "No module named" not in out.stderr
+    assert out.stderr.startswith("error: unknown study 'uly2024' (did you mean uly2023?); the studies are: cnn_vs_lstm")

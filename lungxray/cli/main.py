@@ -151,6 +151,13 @@ def _weights(a: argparse.Namespace) -> int:
     return weights_main(a.study, a.check, a.weights, a.json)
 
 
+def _run(a: argparse.Namespace) -> int:
+    from lungxray.run.runner import main as run_main
+    from lungxray.spec.study import get_study
+
+    return run_main(get_study(a.study), a.args)
+
+
 def _studies(a: argparse.Namespace) -> int:
     from lungxray.spec.study import load_studies
 
@@ -209,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cache(sub)
     _add_weights(sub)
     _add_studies(sub)
+    _add_run(sub)
     _add_table(sub)
     return p
 
@@ -316,6 +324,14 @@ def _add_weights(sub: Any) -> None:
     w.set_defaults(fn=_weights)
 
 
+def _add_run(sub: Any) -> None:
+    r = sub.add_parser("run", help="run a study: `lungxray run STUDY ARGS` is `python -m reproductions.STUDY ARGS` "
+                       "(`lungxray run STUDY --help` lists its options; an unknown STUDY lists the studies)")
+    r.add_argument("study", help="study id (see `lungxray studies`)")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="the study's own options")
+    r.set_defaults(fn=_run)
+
+
 def _add_studies(sub: Any) -> None:
     s = sub.add_parser("studies", help="the registered studies: title, citation, dataset and experiments")
     s.add_argument("--json", action="store_true", help="a list of objects: id, title, citation, dataset, summary, "
@@ -350,7 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = build_parser().parse_args(args)
     if a.verbose_tf:  # given abbreviated: parsing imports no TensorFlow, so this is still in time
         quiet_tensorflow(verbose=True)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if a.cmd != "run":  # a study run sets up its own logging (progress lines unless -q)
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if a.quiet:
         progress.set_quiet()
     code = _dispatch(a)
