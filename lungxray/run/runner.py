@@ -79,7 +79,7 @@ def build_parser(study: Study) -> argparse.ArgumentParser:
 def examples(study: Study) -> str:
     """The --help examples, true for this study: what a faithful run needs (its weight files, where they come
     from), or that it needs no pretrained weights at all."""
-    from lungxray.models.weight_files import study_weight_files
+    from lungxray.models.weight_files import WEIGHTS_ARG, study_weight_files
 
     files = study_weight_files(study)
     cmd = f"python -m reproductions.{study.id}"
@@ -87,7 +87,9 @@ def examples(study: Study) -> str:
     if not files:
         lines.append(f"  {cmd} --data-dir DIR          # faithful run (no pretrained part: no weights needed)")
     else:
-        lines += [f"  {cmd} --data-dir DIR          # faithful run (needs the pretrained weights below)",
+        given = [f for f, _ in files if f.place == WEIGHTS_ARG]  # Keras cannot fetch it: --imagenet cannot work
+        faithful = f"{cmd} --data-dir DIR --weights {given[0].name}" if given else f"{cmd} --data-dir DIR"
+        lines += [f"  {faithful}   # faithful run (needs the pretrained weights below)",
                   f"  {cmd} --data-dir DIR --weights none   # offline: random initialisation, NOT faithful"]
     lines.append(f"  {cmd} --list-variants")
     for f, users in files:
