@@ -73,6 +73,7 @@ def run_copy(tmp_path_factory) -> Path:
       "--json"], 0),
     (["verify-data", "chest-ctscan", "--data-dir", "{ct}", "--json"], 1),  # counts are not the registry's
     (["report", "{run}", "--json"], 0),
+    (["cache", "--json"], 0),
 ])
 def test_json_is_all_stdout_holds(args, code, tmp_path, run_copy):
     """Each subcommand's --json: stdout parses as one JSON document; TensorFlow's start-up lines are gone."""

@@ -135,11 +135,12 @@ def _cache(a: argparse.Namespace) -> int:
     from lungxray.data.cache import DecodeCache
 
     cache = DecodeCache()
-    if a.clear:
-        n, size = cache.clear()
+    n, size = cache.clear() if a.clear else cache.usage()
+    if a.json:
+        emit_json({"root": str(cache.root), "images": n, "bytes": size, "cleared": bool(a.clear)})
+    elif a.clear:
         print(f"removed {n} images ({size / 2**20:.1f} MiB) from {cache.root}")
     else:
-        n, size = cache.usage()
         print(f"{cache.root}: {n} images, {size / 2**20:.1f} MiB (set $LUNGXRAY_CACHE to move it; "
               "`lungxray cache --clear` empties it)")
     return 0
@@ -309,6 +310,8 @@ def _add_cache(sub: Any) -> None:
     ca = sub.add_parser("cache", help="the persistent cache of decoded, resized images ($LUNGXRAY_CACHE, default "
                         "~/.cache/lungxray): its size, or --clear to empty it")
     ca.add_argument("--clear", action="store_true", help="remove every cached image")
+    ca.add_argument("--json", action="store_true", help='{"root", "images", "bytes", "cleared"} as JSON (with '
+                    "--clear: what was removed)")
     ca.set_defaults(fn=_cache)
 
 
