@@ -344,3 +344,29 @@ def test_a_typo_in_the_study_module_lists_the_studies():
                          text=True, timeout=120)
     assert out.returncode == 2 and "No module named" not in out.stderr
     assert out.stderr.startswith("error: unknown study 'uly2024' (did you mean uly2023?); the studies are: cnn_vs_lstm")
+
+
+# --- a run talks --------------------------------------------------------------------------------------------
+def test_keras_shows_a_bar_per_batch_on_a_terminal_a_line_per_epoch_off_it_and_nothing_under_q(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("LUNGXRAY_NO_PROGRESS", raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    assert (progress.keras_verbosity(False), progress.keras_verbosity(True)) == (1, 0)
+    monkeypatch.setenv("CI", "1")
+    assert progress.keras_verbosity(False) == 2
+    monkeypatch.delenv("CI")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    assert progress.keras_verbosity(False) == 2
+
+
+def test_a_stage_says_when_it_starts_and_how_long_it_took(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="lungxray"), progress.stage("Grad-CAM"):
+        pass
+    assert [r.getMessage() for r in caplog.records][0] == "Grad-CAM ..."
+    assert caplog.records[1].getMessage().startswith("Grad-CAM: done in 0.")
+    assert (progress.duration(4.25), progress.duration(245), progress.duration(3720)) == (
+        "4.2 s", "4 min 05 s", "1 h 02 min")
+    warning = logging.LogRecord("lungxray", logging.WARNING, __file__, 1, "degenerate", None, None)
+    assert progress.StageFormatter("%(message)s").format(warning) == "warning: degenerate"

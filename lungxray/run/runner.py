@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lungxray._util.progress import keras_verbosity, stage
 from lungxray._util.shutdown import stop_input_pipelines
 from lungxray._util.version import VersionAction
 from lungxray.errors import LungxrayError
@@ -151,7 +152,7 @@ class RunOptions:
             raise LungxrayError("--runs must be at least 1")
         return cls(a.data_dir, a.download, a.manifest, a.allow_count_mismatch, a.weights,
                    parse_variants(a.variant), tuple(a.experiment), a.epochs, a.seed, a.out, a.overwrite,
-                   a.smoke, 0 if a.quiet else 2, a.runs, None, a.mixed_precision, a.jit, a.strategy,
+                   a.smoke, keras_verbosity(a.quiet), a.runs, None, a.mixed_precision, a.jit, a.strategy,
                    a.resplit, a.tensorboard)
 
 
@@ -165,8 +166,7 @@ def main(study: Study, argv: Sequence[str] | None = None) -> int:
     if args.list_variants:
         print(variants_text(study))
         return 0
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    progress.log_to_stderr(args.quiet)
     progress.set_quiet(args.quiet)
 
     code, dirs = _run_or_report(study, args, argv)
@@ -285,15 +285,21 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
 
     facts = RunFacts(opts.seed, weights, opts.smoke, opts.jit, opts.strategy, command_line(study), time.time())
     cfg = study.resolve(exp, choices, smoke=opts.smoke, epochs=opts.epochs)
-    prep = prepare(data, cfg, split_seed=opts.seed if opts.split_seed is None else opts.split_seed,
-                   manifest=opts.manifest, allow_count_mismatch=opts.allow_count_mismatch)
+    with stage(f"{study.id}/{exp.name}: checking, decoding and splitting the images"):
+        prep = prepare(data, cfg, split_seed=opts.seed if opts.split_seed is None else opts.split_seed,
+                       manifest=opts.manifest, allow_count_mismatch=opts.allow_count_mismatch)
     run_dir = claim_run_dir(out, opts.overwrite)  # locked for this process; a busy folder refuses
     log.info("%s/%s -> %s", study.id, exp.name, run_dir)
     R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(prep.records, prep.hashes))  # with each file's sha256
     fitted = fit_model(data, prep, cfg, FitOptions(opts.seed, opts.verbose, opts.mixed_precision, opts.jit,
                                                    opts.strategy, opts.tensorboard), weights, run_dir)
-    ev, preds = evaluate(fitted.trained, fitted.inputs, cfg)
-    extra = {name: extra_evaluation(name, preds, fitted.inputs, prep.hashes, cfg) for name in cfg.extra_evaluations}
+    n_test = sum(r.split == "test" for r in prep.records)
+    with stage(f"evaluating on the test set ({n_test} images)"):
+        ev, preds = evaluate(fitted.trained, fitted.inputs, cfg)
+    extra = {}
+    for name in cfg.extra_evaluations:
+        with stage(f"scoring the extra test set '{name}'"):
+            extra[name] = extra_evaluation(name, preds, fitted.inputs, prep.hashes, cfg)
     result = assemble(study, exp, choices, cfg, provenance(cfg, data, prep, fitted, facts), fitted, ev, extra, facts)
     write_run(run_dir, result, study, preds, fitted, facts.started)
     return run_dir
