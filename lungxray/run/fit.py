@@ -64,8 +64,7 @@ def pipeline(data: DataSource, prep: PreparedData, cfg: RunConfig, seed: int) ->
 
 def fit_model(data: DataSource, prep: PreparedData, cfg: RunConfig, opts: FitOptions, weights: str | None,
               run_dir: Path) -> Fitted:
-    with stage("loading TensorFlow"):  # seconds, the first time in a process
-        import keras
+    import keras
 
     from lungxray.models import build_model, n_outputs
     from lungxray.models.weight_files import recording

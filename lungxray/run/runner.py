@@ -213,11 +213,14 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
     names = opts.experiments or (study.smoke.experiments if opts.smoke else ())
     exps = [study.experiment(n) for n in names] if names else list(study.experiments)
     weights = None if opts.smoke else parse_weights(opts.weights)
-    preflight_weights([study.resolve(e, choices, smoke=opts.smoke) for e in exps], weights)
     out_parent = Path(opts.out or f"runs/{study.id}")
     dirs: list[Path] = []
     with run_dir_locks(), tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
-        data = data_source(study, opts, Path(tmp), study.resolve(exps[0], choices, smoke=opts.smoke))
+        with stage("generating the smoke dataset" if opts.smoke else "finding the dataset"):  # lists, decodes nothing
+            data = data_source(study, opts, Path(tmp), study.resolve(exps[0], choices, smoke=opts.smoke))
+        with stage("loading TensorFlow"):  # seconds; said, so that a run never starts in silence
+            import tensorflow  # noqa: F401
+        preflight_weights([study.resolve(e, choices, smoke=opts.smoke) for e in exps], weights)  # before decoding
         for e in exps:
             dirs += run_set(study, e, choices, opts, data, weights, out_parent / e.name)
     if len(study.experiments) > 1 and opts.runs == 1:
