@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lungxray._util.output import emit_json, json_stdout
+from lungxray._util.progress import progress
 from lungxray._util.shutdown import stop_input_pipelines
 from lungxray._util.version import VersionAction, version_text  # noqa: F401  (version_text: tests)
 from lungxray.errors import LungxrayError, message
@@ -113,7 +114,12 @@ def _audit(a: argparse.Namespace) -> int:
     from lungxray.spec.study import get_study, load_studies
 
     studies = [get_study(s) for s in a.study] if a.study else [v for _, v in sorted(load_studies().items())]
-    claims = ranked(run_audit(studies))
+    found: list = []
+    bar = progress(studies, "auditing", unit="study")  # on a terminal: which study, and how far
+    for st in bar:
+        bar.set_description(f"auditing {st.id}")
+        found += run_audit([st])
+    claims = ranked(found)
     if a.json:
         emit_json([c.to_dict() for c in claims])
     else:
@@ -361,7 +367,7 @@ def _add_table(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from lungxray._util import progress
+    from lungxray._util.progress import set_quiet
     from lungxray._util.quiet import quiet_tensorflow
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -372,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.cmd != "run":  # a study run sets up its own logging (progress lines unless -q)
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if a.quiet:
-        progress.set_quiet()
+        set_quiet()
     code = _dispatch(a)
     stop_input_pipelines()  # after Ctrl-C or an error mid-way, before the interpreter shuts down
     return code
