@@ -26,3 +26,13 @@ def _decode_cache(tmp_path_factory):
     if not os.environ.get("LUNGXRAY_TEST_KEEP_CACHE"):
         os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("decode-cache"))
     yield
+
+
+@pytest.fixture(scope="session")
+def registered_audit():
+    """Every registered study's audit records, computed once per test session (covid_balancing's split recovery
+    alone takes tens of seconds): the tests that read them share one tuple and must not change the records."""
+    from lungxray.audit.runner import run_audit
+    from lungxray.spec.study import load_studies
+
+    return tuple(run_audit(load_studies().values()))

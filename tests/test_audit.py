@@ -62,8 +62,8 @@ def test_exact_counts_have_zero_tolerance():
     assert claim("s", "T", "sum", 100, 100, 0).consistent
 
 
-def test_known_inconsistencies_of_the_registered_studies_are_reported():
-    claims = run_audit(load_studies().values())
+def test_known_inconsistencies_of_the_registered_studies_are_reported(registered_audit):
+    claims = registered_audit
     bad = {(c.study, c.claim) for c in claims if c.kind == "consistency" and not c.consistent}
     assert ("syakuroh2025", "accuracy 99.42% as standard accuracy (correct / all)") in bad
     # tqdm's s/it is a moving average: the total is judged against the bar's elapsed 58:05, not 15 x 218.96
@@ -84,17 +84,13 @@ def test_cli_json(capsys):
     assert recs and {"study", "source", "claim", "published", "recomputed", "tolerance", "consistent"} <= set(recs[0])
 
 
-def _all_records():
-    return run_audit(load_studies().values())
-
-
-def test_every_record_names_its_rubric_rule_and_the_rule_gives_its_severity():
-    for c in _all_records():
+def test_every_record_names_its_rubric_rule_and_the_rule_gives_its_severity(registered_audit):
+    for c in registered_audit:
         assert c.rule in RULES and RULES[c.rule].severity == c.severity, (c.study, c.claim, c.rule)
 
 
-def test_no_inference_is_rated_critical():
-    recs = _all_records()
+def test_no_inference_is_rated_critical(registered_audit):
+    recs = registered_audit
     assert [c.claim for c in recs if c.inference and c.severity == "critical"] == []
     assert any(c.inference for c in recs)  # the flag is used
     with pytest.raises(ValueError, match="capped at major"):
@@ -103,9 +99,9 @@ def test_no_inference_is_rated_critical():
         finding("s", "T", "x", severity="minor", rule="contradiction")
 
 
-def test_one_record_per_fact_no_two_records_rest_on_the_same_evidence():
+def test_one_record_per_fact_no_two_records_rest_on_the_same_evidence(registered_audit):
     seen: dict = {}
-    for c in _all_records():
+    for c in registered_audit:
         key = (c.study, c.source, c.claim)
         assert key not in seen, key
         seen[key] = c
@@ -124,8 +120,8 @@ def test_rubric_applied_by_code_rounding_level_slips_are_minor():
     assert finding("s", "T", "recovered", severity="minor", tool="split-recovery").rule == "recovered-detail"
 
 
-def test_the_issue_24_severities_hold():
-    by = {(c.study, c.claim): c for c in _all_records()}
+def test_the_issue_24_severities_hold(registered_audit):
+    by = {(c.study, c.claim): c for c in registered_audit}
 
     def one(study, start):
         (c,) = [c for (s, t), c in by.items() if s == study and t.startswith(start)]

@@ -73,6 +73,7 @@ def run_copy(tmp_path_factory) -> Path:
       "--json"], 0),
     (["verify-data", "chest-ctscan", "--data-dir", "{ct}", "--json"], 1),  # counts are not the registry's
     (["report", "{run}", "--json"], 0),
+    (["cache", "--json"], 0),
 ])
 def test_json_is_all_stdout_holds(args, code, tmp_path, run_copy):
     """Each subcommand's --json: stdout parses as one JSON document; TensorFlow's start-up lines are gone."""
@@ -291,3 +292,81 @@ def test_table_refuses_an_old_schema(tmp_path, capsys):
     (run / R.RESULTS).write_text(json.dumps(res))
     assert main(["table", str(tmp_path)]) == 2
     assert "rescore" in capsys.readouterr().err
+
+
+# --- start-up: what answers at once imports no TensorFlow ---------------------------------------------------
+_START_UP = '''
+import contextlib, io, json, sys
+from lungxray.cli.main import main as cli
+from lungxray.run.runner import main as run
+from lungxray.spec.study import load_studies
+
+def heavy():
+    return sorted({m.split(".")[0] for m in sys.modules} & {"tensorflow", "keras"})
+
+calls = [("lungxray --help", lambda: cli(["--help"])), ("lungxray run uly2024", lambda: cli(["run", "uly2024"])),
+         ("lungxray run hanif2025 --help", lambda: cli(["run", "hanif2025", "--help"]))]
+for sid, study in sorted(load_studies().items()):
+    calls += [(f"{sid} --help", lambda s=study: run(s, ["--help"])),
+              (f"{sid} --list-variants", lambda s=study: run(s, ["--list-variants"])),
+              (f"{sid} --experiment nope", lambda s=study: run(s, ["--experiment", "nope", "--data-dir", "."])),
+              (f"{sid} --variant nope=x", lambda s=study: run(s, ["--variant", "nope=x", "--data-dir", "."])),
+              (f"{sid} --epochs x", lambda s=study: run(s, ["--epochs", "x"]))]
+seen = {}
+for name, call in calls:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        try:
+            code = call()
+        except SystemExit as exc:
+            code = exc.code
+    seen[name] = [code, heavy(), err.getvalue()]
+print(json.dumps(seen))
+'''
+
+
+def test_help_list_variants_and_argument_errors_import_no_tensorflow():
+    """--help, --list-variants and argument errors of every study (and `lungxray run` with a typo) answer without
+    importing TensorFlow or Keras: that import alone takes seconds."""
+    out = subprocess.run([sys.executable, "-c", _START_UP], cwd=REPO, env=_env(), capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    assert len(seen) == 3 + 5 * 5
+    for name, (code, heavy, err) in seen.items():
+        assert heavy == [], f"{name} imported {heavy}"
+        assert code == (0 if "--help" in name or "--list-variants" in name else 2), (name, code, err)
+        assert code == 0 or "error:" in err, (name, err)
+    assert "did you mean uly2023?" in seen["lungxray run uly2024"][2]
+
+
+def test_a_typo_in_the_study_module_lists_the_studies():
+    out = subprocess.run([sys.executable, "-m", "reproductions.uly2024"], cwd=REPO, env=_env(), capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 2 and "No module named" not in out.stderr
+    assert out.stderr.startswith("error: unknown study 'uly2024' (did you mean uly2023?); the studies are: cnn_vs_lstm")
+
+
+# --- a run talks --------------------------------------------------------------------------------------------
+def test_keras_shows_a_bar_per_batch_on_a_terminal_a_line_per_epoch_off_it_and_nothing_under_q(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("LUNGXRAY_NO_PROGRESS", raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    assert (progress.keras_verbosity(False), progress.keras_verbosity(True)) == (1, 0)
+    monkeypatch.setenv("CI", "1")
+    assert progress.keras_verbosity(False) == 2
+    monkeypatch.delenv("CI")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    assert progress.keras_verbosity(False) == 2
+
+
+def test_a_stage_says_when_it_starts_and_how_long_it_took(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="lungxray"), progress.stage("Grad-CAM"):
+        pass
+    assert [r.getMessage() for r in caplog.records][0] == "Grad-CAM ..."
+    assert caplog.records[1].getMessage().startswith("Grad-CAM: done in 0.")
+    assert (progress.duration(4.25), progress.duration(245), progress.duration(3720)) == (
+        "4.2 s", "4 min 05 s", "1 h 02 min")
+    warning = logging.LogRecord("lungxray", logging.WARNING, __file__, 1, "degenerate", None, None)
+    assert progress.StageFormatter("%(message)s").format(warning) == "warning: degenerate"

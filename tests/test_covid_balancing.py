@@ -147,12 +147,12 @@ def test_audit_calibration_of_the_issue_24_records():
     assert prec.metric == "precision[COVID]" and prec.severity == "minor" and prec.rule == "rounding"
 
 
-def test_the_audit_recovers_the_modules_split_from_the_printed_counts_alone():
-    """The defaults rest on the split-recovery records: the generic tool must find them from Tables IV and X-XII."""
-    from lungxray.audit.tools import split_claims
-
-    by_source = {name: c for c in split_claims(cb.SID, cb.EVIDENCE.splits[0]) if c.tool == "split-recovery"
-                 for name in c.source.split("; ")}
+def test_the_audit_recovers_the_modules_split_from_the_printed_counts_alone(registered_audit):
+    """The defaults rest on the split-recovery records: the generic tool must find them from Tables IV and X-XII
+    (the study declares one split evidence, so its split-recovery records are that evidence's)."""
+    assert len(cb.EVIDENCE.splits) == 1
+    audit = [c for c in registered_audit if c.study == cb.SID]
+    by_source = {name: c for c in audit if c.tool == "split-recovery" for name in c.source.split("; ")}
     # one record per recovered configuration: B's and C's four printed count vectors are one finding
     assert by_source["Table IV row 'undersampling'"] is by_source["Table XII row totals"]
     assert by_source["Table IV row 'undersampling'"].evidence["targets_reproduced"] == [
@@ -169,7 +169,5 @@ def test_the_audit_recovers_the_modules_split_from_the_printed_counts_alone():
     assert by_source["Table IV row 'undersampling'"].evidence["matches"][0]["parts"]["val"] == {
         "COVID": 543, "Lung_Opacity": 999, "Normal": 1608, "Viral Pneumonia": 237}  # not printed: implied
     # the printed test counts differ between A and B/C: one critical finding, the module's (with shared images)
-    from lungxray.audit.runner import audit_study
-
-    crit = [c for c in audit_study(cb.STUDY) if c.severity == "critical" and "test" in c.claim]
+    crit = [c for c in audit if c.severity == "critical" and "test" in c.claim]
     assert len(crit) == 1 and crit[0].evidence["shared_test_images"] < cb.TABLE_II_SPLIT["test"]

@@ -309,6 +309,37 @@ def test_ctrl_c_stops_within_seconds_and_prints_the_resume_command(tmp_path):
     assert not (tmp_path / "cnn" / R.RESULTS).exists()
 
 
+@pytest.mark.slow
+def test_an_interrupt_mid_epoch_leaves_no_input_pipeline_running(tmp_path, monkeypatch):
+    """Ctrl-C in the middle of an epoch: when main returns, no tf.data iterator is left alive. One left to the
+    interpreter's shutdown runs its prefetch threads into Python as Python stops them: SIGABRT or a hang."""
+    import gc
+
+    import keras
+    from tensorflow.python.data.ops.iterator_ops import OwnedIterator
+
+    from lungxray.run import training
+
+    class CtrlC(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 1 and batch == 1:
+                raise KeyboardInterrupt
+
+    real = training.callbacks
+    monkeypatch.setattr(training, "callbacks", lambda *a, **k: [CtrlC(), *real(*a, **k)])
+    gc.collect()
+    gc.disable()  # only main's own collection may free the iterators
+    try:
+        code = main(get_study("cnn_vs_lstm"), [*CNN, "--out", str(tmp_path)])
+        alive = [o for o in gc.get_objects() if isinstance(o, OwnedIterator)]
+    finally:
+        gc.enable()
+    assert code == 130 and not alive
+
+
 @pytest.fixture(scope="module")
 def interrupted(tmp_path_factory):
     """A run stopped by Ctrl-C after its third epoch's backup (latest: epoch 3, previous: epoch 2)."""

@@ -186,3 +186,11 @@ def test_the_declared_dedup_counts_follow_from_the_data_counts():
     assert H.DEDUP_TEST["n"] == 269
     assert sum(k * v for k, v in H.TEST_NORMAL_MULTIPLICITY.items()) == H.DATA_COUNTS["test"]["normal"]["files"]
     assert sum(H.TEST_NORMAL_MULTIPLICITY.values()) == H.DATA_COUNTS["test"]["normal"]["distinct"]
+
+
+def test_help_shows_a_faithful_command_that_can_work():
+    """Keras has no ImageNet ResNet-18: the faithful example passes torchvision's file, never the default imagenet."""
+    from lungxray.run.runner import examples
+
+    faithful = next(line for line in examples(H.STUDY).splitlines() if "# faithful run" in line)
+    assert "--weights resnet18-f37072fd.pth" in faithful

@@ -104,6 +104,36 @@ def test_env_var_folder_holding_the_dataset(tmp_path, monkeypatch):
     assert len(discover(get_dataset("chest-ctscan"), None).records) == 25
 
 
+def test_a_folder_of_downloads_finds_each_dataset_in_it(tmp_path, monkeypatch):
+    """--data-dir (or LUNGXRAY_DATA) at a folder holding several datasets, each at its own depth: the root with the
+    layout is found whichever sibling folders come first; the Kaggle download's name works for LUNGXRAY_DATA."""
+    from lungxray.data.discovery import find_root
+
+    fake_ct(tmp_path / "chest-ctscan-images")  # Data/ two levels below tmp_path
+    covid = tmp_path / "covid19-radiography" / "COVID-19_Radiography_Dataset"
+    for c in ("COVID", "Normal"):
+        write_png(covid / c / "images" / f"{c}-1.png")
+    (tmp_path / "aaa-notes").mkdir()
+    assert find_root(get_dataset("chest-ctscan"), tmp_path).root == tmp_path / "chest-ctscan-images"
+    assert find_root(get_dataset("covid19-radiography"), tmp_path).root == covid
+    monkeypatch.setenv("LUNGXRAY_DATA", str(tmp_path))
+    assert len(discover(get_dataset("chest-ctscan"), None).records) == 25
+    assert discover(get_dataset("covid19-radiography"), None).root == covid
+    with pytest.raises(DataError, match="one to 3 levels below it"):
+        find_root(get_dataset("chest-ctscan"), tmp_path / "aaa-notes")
+
+
+def test_two_copies_of_a_dataset_are_refused_unless_one_bears_its_name(tmp_path):
+    from lungxray.data.discovery import find_root
+
+    fake_ct(tmp_path / "old")
+    fake_ct(tmp_path / "new")
+    with pytest.raises(DataError, match="holds 2 folders that look like the 'chest-ctscan' dataset"):
+        find_root(get_dataset("chest-ctscan"), tmp_path)
+    fake_ct(tmp_path / "chest-ctscan-images")  # the Kaggle download's name: that one is meant
+    assert find_root(get_dataset("chest-ctscan"), tmp_path).root == tmp_path / "chest-ctscan-images"
+
+
 def test_nih_labels_and_patients_from_csv(tmp_path):
     write_png(tmp_path / "images_001" / "images" / "00000001_000.png")
     write_png(tmp_path / "images_001" / "images" / "00000002_000.png")

@@ -69,6 +69,24 @@ def test_augmentation_on_training_only_and_seeded(tmp_path, semantics):
     assert not np.array_equal(np.sort(a1.ravel()), np.sort(_first_batch(plain, False).ravel()))
 
 
+def test_a_training_pipeline_has_no_parallel_map_for_op_determinism_to_rewrite(tmp_path):
+    """Under op determinism tf.data makes every parallel map of a pipeline with stateful ops (the training
+    shuffle, the augmenter) sequential, and its conversion logs a 600-character E0000 line: the training
+    pipeline is built sequential, so nothing is converted; evaluation pipelines stay parallel."""
+    from tensorflow.core.framework import graph_pb2
+
+    recs = _noise_folder(tmp_path)
+    aug = AugmentConfig(rotation_deg=10, hflip=True)
+    pipe = ImagePipeline(tmp_path, recs, ["a", "b"], ImageConfig(16, "grayscale", "bilinear", "rescale"), aug, 8, 0)
+
+    def ops(ds):
+        graph = graph_pb2.GraphDef.FromString(ds._as_serialized_graph().numpy())
+        return {n.op for n in graph.node} | {n.op for f in graph.library.function for n in f.node_def}
+
+    assert not any(op.startswith("ParallelMap") for op in ops(pipe.dataset("train", training=True)))
+    assert any(op.startswith("ParallelMap") for op in ops(pipe.dataset("test")))
+
+
 def test_decoding_happens_once(tmp_path):
     recs = _noise_folder(tmp_path, 4)
     pipe = ImagePipeline(tmp_path, recs, ["a", "b"], ImageConfig(16, "grayscale"), AugmentConfig(), 4, 0)

@@ -102,3 +102,18 @@ def test_subset_orders_first_natural_and_first_lexicographic():
                                                                             "COVID-11.png"]
     with pytest.raises(ValueError, match="subset_selection"):
         select_subset(recs, replace(base, subset_selection="last"), 0)
+
+
+@pytest.mark.realdata
+def test_a_copy_with_enough_images_per_class_is_refused_in_the_studys_terms(capsys):
+    """500 per class from 600 per class: the error quotes what the study takes and what the copy has, and says the
+    flag makes it a minor departure (not the full release's 10,192 Normal as if all were needed)."""
+    from lungxray.run.runner import main
+    from tests.helpers import shared
+
+    data = shared("covid19-radiography")
+    code = main(U.STUDY, ["--data-dir", str(data), "--weights", "none", "--experiment", "lstm", "-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "this study takes 500 images per class" in err and "this copy has Normal 600, COVID 600: enough" in err
+    assert "--allow-count-mismatch" in err and "minor departure" in err

@@ -52,12 +52,14 @@ def mnv2_file(tmp_path_factory) -> Path:
 
 # --- the file table --------------------------------------------------------------------------------
 def test_file_names_urls_and_hashes_are_keras_and_torchvision_own():
-    from keras.src.applications.resnet import WEIGHTS_HASHES
+    from keras.src.applications.mobilenet_v2 import BASE_WEIGHT_PATH
+    from keras.src.applications.resnet import BASE_WEIGHTS_PATH, WEIGHTS_HASHES
 
     r50 = keras_file("resnet50", (224, 224, 3))
     assert r50.name == "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
-    assert r50.url.endswith("/keras-applications/resnet/" + r50.name)
+    assert r50.url == BASE_WEIGHTS_PATH + r50.name  # the copies weight_files keeps to stay Keras-free
     assert (r50.hash_algorithm, r50.known_hash) == ("md5", WEIGHTS_HASHES["resnet50"][1])
+    assert keras_file("mobilenetv2", (224, 224, 3)).url == BASE_WEIGHT_PATH + MNV2_224
     assert keras_file("mobilenetv2", (224, 224, 3)).name == MNV2_224
     assert keras_file("mobilenetv2", (96, 96, 3)).name.endswith("_1.0_96_no_top.h5")
     assert keras_file("mobilenetv2", (100, 100, 3)).name == MNV2_224  # Keras falls back to the 224 file

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from lungxray._util.output import emit_json, json_stdout
+from lungxray._util.progress import progress
+from lungxray._util.shutdown import stop_input_pipelines
 from lungxray._util.version import VersionAction, version_text  # noqa: F401  (version_text: tests)
 from lungxray.errors import LungxrayError, message
 
@@ -112,7 +114,12 @@ def _audit(a: argparse.Namespace) -> int:
     from lungxray.spec.study import get_study, load_studies
 
     studies = [get_study(s) for s in a.study] if a.study else [v for _, v in sorted(load_studies().items())]
-    claims = ranked(run_audit(studies))
+    found: list = []
+    bar = progress(studies, "auditing", unit="study")  # on a terminal: which study, and how far
+    for st in bar:
+        bar.set_description(f"auditing {st.id}")
+        found += run_audit([st])
+    claims = ranked(found)
     if a.json:
         emit_json([c.to_dict() for c in claims])
     else:
@@ -134,11 +141,12 @@ def _cache(a: argparse.Namespace) -> int:
     from lungxray.data.cache import DecodeCache
 
     cache = DecodeCache()
-    if a.clear:
-        n, size = cache.clear()
+    n, size = cache.clear() if a.clear else cache.usage()
+    if a.json:
+        emit_json({"root": str(cache.root), "images": n, "bytes": size, "cleared": bool(a.clear)})
+    elif a.clear:
         print(f"removed {n} images ({size / 2**20:.1f} MiB) from {cache.root}")
     else:
-        n, size = cache.usage()
         print(f"{cache.root}: {n} images, {size / 2**20:.1f} MiB (set $LUNGXRAY_CACHE to move it; "
               "`lungxray cache --clear` empties it)")
     return 0
@@ -148,6 +156,13 @@ def _weights(a: argparse.Namespace) -> int:
     from lungxray.cli.weights import main as weights_main
 
     return weights_main(a.study, a.check, a.weights, a.json)
+
+
+def _run(a: argparse.Namespace) -> int:
+    from lungxray.run.runner import main as run_main
+    from lungxray.spec.study import get_study
+
+    return run_main(get_study(a.study), a.args)
 
 
 def _studies(a: argparse.Namespace) -> int:
@@ -209,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cache(sub)
     _add_weights(sub)
     _add_studies(sub)
+    _add_run(sub)
     _add_table(sub)
     return p
 
@@ -324,6 +340,8 @@ def _add_cache(sub: Any) -> None:
     ca = sub.add_parser("cache", help="the persistent cache of decoded, resized images ($LUNGXRAY_CACHE, default "
                         "~/.cache/lungxray): its size, or --clear to empty it")
     ca.add_argument("--clear", action="store_true", help="remove every cached image")
+    ca.add_argument("--json", action="store_true", help='{"root", "images", "bytes", "cleared"} as JSON (with '
+                    "--clear: what was removed)")
     ca.set_defaults(fn=_cache)
 
 
@@ -337,6 +355,14 @@ def _add_weights(sub: Any) -> None:
                    help="with --check: a file you will pass with --weights (matched by file name; repeatable)")
     w.add_argument("--json", action="store_true", help="the files (and with --check each outcome) as JSON")
     w.set_defaults(fn=_weights)
+
+
+def _add_run(sub: Any) -> None:
+    r = sub.add_parser("run", help="run a study: `lungxray run STUDY ARGS` is `python -m reproductions.STUDY ARGS` "
+                       "(`lungxray run STUDY --help` lists its options; an unknown STUDY lists the studies)")
+    r.add_argument("study", help="study id (see `lungxray studies`)")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="the study's own options")
+    r.set_defaults(fn=_run)
 
 
 def _add_studies(sub: Any) -> None:
@@ -365,7 +391,7 @@ def _add_table(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from lungxray._util import progress
+    from lungxray._util.progress import set_quiet
     from lungxray._util.quiet import quiet_tensorflow
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -373,9 +399,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = build_parser().parse_args(args)
     if a.verbose_tf:  # given abbreviated: parsing imports no TensorFlow, so this is still in time
         quiet_tensorflow(verbose=True)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if a.cmd != "run":  # a study run sets up its own logging (progress lines unless -q)
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if a.quiet:
-        progress.set_quiet()
+        set_quiet()
+    code = _dispatch(a)
+    stop_input_pipelines()  # after Ctrl-C or an error mid-way, before the interpreter shuts down
+    return code
+
+
+def _dispatch(a: argparse.Namespace) -> int:
+    """Run the subcommand; an interrupt or an expected error is printed as one line and becomes the exit code."""
     debug = os.environ.get("LUNGXRAY_DEBUG", "").strip() not in ("", "0")
     try:
         if getattr(a, "json", False) and a.fn is not _bench:  # bench prints its own JSON

@@ -23,7 +23,7 @@ def _ways_out(spec: DatasetSpec) -> str:
         dl = f"  3. --download is not possible: {spec.handle_note}"
     return (f"Give the dataset '{spec.key}' ({spec.title}) one of three ways:\n"
             f"  1. --data-dir DIR (the folder you downloaded)\n"
-            f"  2. export {ENV_VAR}=DIR (a folder holding it, or holding a '{spec.key}' folder)\n{dl}")
+            f"  2. export {ENV_VAR}=DIR (the dataset, or a folder of downloads that holds it)\n{dl}")
 
 
 def download(spec: DatasetSpec) -> Path:
@@ -51,8 +51,9 @@ def locate_source(spec: DatasetSpec, data_dir: str | os.PathLike | None, downloa
     env = os.environ.get(ENV_VAR)
     if env:
         p = Path(env).expanduser()
-        if (p / spec.key).is_dir():
-            return p / spec.key
+        named = next((p / n for n in folder_names(spec) if (p / n).is_dir()), None)
+        if named is not None:  # a folder of datasets: the one named after this one (else find_root searches)
+            return named
         if p.is_dir():
             return p
         raise DataNotFoundError(f"${ENV_VAR}={env} is not a folder.\n{_ways_out(spec)}")
@@ -68,36 +69,66 @@ class Located:
     note: str  # how the root was found, e.g. "nested twice"
 
 
-def _candidates(start: Path, spec: DatasetSpec) -> list[tuple[Path, str]]:
-    out = [(start, "")]
-    frontier = [start]
-    for depth in (1, 2, 3):
-        nxt = []
-        for d in frontier:
-            subs = [s for s in sorted(d.iterdir())  # __MACOSX/ beside the real folder is no second candidate
-                    if s.is_dir() and not s.name.startswith(".") and junk_reason(s.name, True) is None]
-            named = [s for s in subs if s.name in spec.root_names]
-            for s in named or (subs if len(subs) == 1 else []):
-                nxt.append(s)
-                out.append((s, f"root found {depth} level(s) below the given folder ({s.relative_to(start)})"))
-        frontier = nxt
-    out.append((start.parent, "root found one level above the given folder"))
-    return out
+MAX_DEPTH = 3  # how far below the given folder the dataset root is looked for
+
+
+def folder_names(spec: DatasetSpec) -> tuple[str, ...]:
+    """Names a folder holding this dataset may bear: its registry key, the Kaggle download's name (the handle's
+    last part, e.g. ``chest-ctscan-images``) and the names a download wraps the root in."""
+    slug = (spec.kaggle_handle or "").rsplit("/", 1)[-1]
+    return tuple(dict.fromkeys(n for n in (spec.key, slug, *spec.root_names) if n))
+
+
+def _subfolders(d: Path) -> list[Path]:
+    """Sub-folders worth searching (not hidden, not left by tools such as ``__MACOSX/``), by name."""
+    try:
+        with os.scandir(d) as it:  # no stat per entry: a class folder may hold thousands of files
+            names = sorted(e.name for e in it if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return []
+    return [d / n for n in names if junk_reason(n, True) is None]
+
+
+def _matching(spec: DatasetSpec, folder: Path) -> Layout | None:
+    return next((layout for layout in spec.layouts if layout.matches(folder)), None)
 
 
 def find_root(spec: DatasetSpec, start: Path) -> Located:
-    for cand, note in _candidates(start, spec):
-        for layout in spec.layouts:
-            if layout.matches(cand):
-                if note:
-                    log.info("%s: %s", spec.key, note)
-                return Located(cand, layout, note)
+    """The dataset root: ``start`` itself, the nearest folder below it (up to three levels, every branch, so a
+    folder holding several datasets works) that has the layout, or its parent."""
+    level = [start]
+    for depth in range(MAX_DEPTH + 1):
+        found = [(d, lay) for d in level if (lay := _matching(spec, d)) is not None]
+        if found:
+            root, layout = _one_root(spec, start, found)
+            note = f"root found {depth} level(s) below the given folder ({root.relative_to(start)})" if depth else ""
+            if note:
+                log.info("%s: %s", spec.key, note)
+            return Located(root, layout, note)
+        level = [s for d in level for s in _subfolders(d)]
+    layout = _matching(spec, start.parent)
+    if layout is not None:
+        log.info("%s: root found one level above the given folder", spec.key)
+        return Located(start.parent, layout, "root found one level above the given folder")
     expected = "; ".join(layout.name for layout in spec.layouts)
     raise DataError(
         f"{start} does not look like the '{spec.key}' dataset: expected the layout {expected} "
-        f"(classes: {', '.join(spec.classes)}) in it, one to three levels below it, or one level above.\n"
-        f"Check the folder you passed, or run `python -m lungxray verify-data {spec.key} --data-dir DIR`."
+        f"(classes: {', '.join(spec.classes)}) in it, in a folder one to {MAX_DEPTH} levels below it, or one "
+        f"level above.\nCheck the folder you passed, or run `python -m lungxray verify-data {spec.key} --data-dir DIR`."
     )
+
+
+def _one_root(spec: DatasetSpec, start: Path, found: list[tuple[Path, Layout]]) -> tuple[Path, Layout]:
+    """The one root among several found at the same depth: the one under a folder named after the dataset."""
+    if len(found) > 1:
+        names = set(folder_names(spec))
+        named = [(d, lay) for d, lay in found if names & set(d.relative_to(start).parts)]
+        if len(named) != 1:
+            listed = ", ".join(str(d) for d, _ in found)
+            raise DataError(f"{start} holds {len(found)} folders that look like the '{spec.key}' dataset ({listed}): "
+                            "pass the one you mean with --data-dir.")
+        found = named
+    return found[0]
 
 
 @dataclass

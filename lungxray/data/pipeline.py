@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -67,6 +68,20 @@ def epoch_shuffled(ds: tf.data.Dataset, n: int, seed: int, epoch: tf.Variable) -
     shuffled = tf.data.Dataset.from_tensors(0).flat_map(
         lambda _: ds.shuffle(max(n, 1), seed=seed * 1_000_003 + epoch, reshuffle_each_iteration=False))
     return shuffled.apply(tf.data.experimental.assert_cardinality(n))  # flat_map hides the length from Keras
+
+
+def map_options(training: bool) -> dict[str, Any]:
+    """``Dataset.map`` options of a pipeline's maps: sequential (none) for a training pipeline, else parallel
+    (AUTOTUNE) in a deterministic order.
+
+    A training pipeline holds stateful ops (the epoch-seeded shuffle reads a variable; the augmenter's seed
+    generator), so under op determinism (``lungxray.run.training.set_determinism``, always on) tf.data's
+    ``make_deterministic`` rewrite turns every parallel map of it into a sequential one anyway. Built
+    sequential here, the rewrite has nothing to convert: the pipeline runs exactly as before, and TensorFlow no
+    longer logs the 600-character "E0000 ... NodeDef mentions attribute use_unbounded_threadpool" line its
+    conversion causes (it keeps an attribute the sequential op does not have).
+    """
+    return {} if training else {"num_parallel_calls": AUTOTUNE, "deterministic": True}
 
 
 def full_batches(ds: tf.data.Dataset, n: int, batch_size: int) -> tf.data.Dataset:
@@ -132,11 +147,10 @@ class ImagePipeline:
         ds = tf.data.Dataset.from_tensor_slices((rows, self.labels(split)))
         if training:
             ds = epoch_shuffled(ds, len(recs), self.seed, self.epoch)
+        parallel = map_options(training)
         if store.in_memory:
-            return ds.batch(batch_size).map(lambda i, y: (store.batch_images(i), y), num_parallel_calls=AUTOTUNE,
-                                            deterministic=True)
-        return ds.map(lambda i, y: (store.read_image(i), y), num_parallel_calls=AUTOTUNE,
-                      deterministic=True).batch(batch_size)
+            return ds.batch(batch_size).map(lambda i, y: (store.batch_images(i), y), **parallel)
+        return ds.map(lambda i, y: (store.read_image(i), y), **parallel).batch(batch_size)
 
     def decoded(self, split: str) -> tf.data.Dataset:
         """(uint8 image, int label) pairs in manifest order."""
@@ -147,16 +161,16 @@ class ImagePipeline:
         dtype = tf.float32
         to_float = (lambda x, y: (tf.cast(x, dtype) / 255.0, tf.cast(y, dtype))) if self.binary else (
             lambda x, y: (tf.cast(x, dtype) / 255.0, y))
-        ds = ds.map(to_float, num_parallel_calls=AUTOTUNE, deterministic=True)
+        parallel = map_options(training)
+        ds = ds.map(to_float, **parallel)
         if training and self._augmenter is not None:
             aug = self._augmenter
-            ds = ds.map(lambda x, y: (aug(x, training=True), y), num_parallel_calls=1, deterministic=True)
+            ds = ds.map(lambda x, y: (aug(x, training=True), y))
         scale, channels = self._scale, self.image.channels
         if self.store().channels != channels:  # grey images held as one channel: widen (same values)
-            ds = ds.map(lambda x, y: (scale(tf.tile(x, [1, 1, 1, channels])), y), num_parallel_calls=AUTOTUNE,
-                        deterministic=True)
+            ds = ds.map(lambda x, y: (scale(tf.tile(x, [1, 1, 1, channels])), y), **parallel)
         else:
-            ds = ds.map(lambda x, y: (scale(x), y), num_parallel_calls=AUTOTUNE, deterministic=True)
+            ds = ds.map(lambda x, y: (scale(x), y), **parallel)
         return ds.prefetch(AUTOTUNE)
 
     @property

@@ -32,6 +32,13 @@ TORCH_HASH_REGEX = re.compile(r"-([a-f0-9]*)\.")
 RESNET18_FILE = "resnet18-f37072fd.pth"
 RESNET18_URL = f"https://download.pytorch.org/models/{RESNET18_FILE}"
 MOBILENETV2_SIZES = (96, 128, 160, 192, 224)
+# Keras' own facts about its ImageNet files, copied here so that --help and the weights listing need no
+# Keras import (seconds of TensorFlow start-up); tests/test_weightfiles.py holds them equal to Keras':
+# keras.src.applications.resnet.BASE_WEIGHTS_PATH and WEIGHTS_HASHES["resnet50"][1] (the no-top md5),
+# keras.src.applications.mobilenet_v2.BASE_WEIGHT_PATH.
+KERAS_RESNET_URL = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
+KERAS_RESNET50_NOTOP_MD5 = "4d473c1dd8becc155b73f8504c6f6626"
+KERAS_MOBILENETV2_URL = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
 
 
 @dataclass(frozen=True)
@@ -57,21 +64,17 @@ class WeightFile:
 
 
 def _resnet50_file(input_shape: tuple[int, ...] | None) -> WeightFile:
-    from keras.src.applications.resnet import BASE_WEIGHTS_PATH, WEIGHTS_HASHES
-
     name = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
-    return WeightFile("resnet50", name, BASE_WEIGHTS_PATH + name, KERAS_CACHE, "md5", WEIGHTS_HASHES["resnet50"][1],
+    return WeightFile("resnet50", name, KERAS_RESNET_URL + name, KERAS_CACHE, "md5", KERAS_RESNET50_NOTOP_MD5,
                       "keras.applications.resnet.WEIGHTS_HASHES (md5, checked by Keras itself)")
 
 
 def _mobilenetv2_file(input_shape: tuple[int, ...] | None, alpha: float = 1.0) -> WeightFile:
-    from keras.src.applications.mobilenet_v2 import BASE_WEIGHT_PATH
-
     rows = 224  # keras.applications.MobileNetV2: other sizes load the 224 weights (with a warning)
     if input_shape is not None and input_shape[0] == input_shape[1] and input_shape[0] in MOBILENETV2_SIZES:
         rows = int(input_shape[0])
     name = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}_no_top.h5"
-    return WeightFile("mobilenetv2", name, BASE_WEIGHT_PATH + name, KERAS_CACHE, None, None,
+    return WeightFile("mobilenetv2", name, KERAS_MOBILENETV2_URL + name, KERAS_CACHE, None, None,
                       "none published (Keras loads this file without checking it)", rows)
 
 

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lungxray._util.progress import stage
 from lungxray.results.types import (
     NOT_APPLICABLE,
     SCHEMA,
@@ -100,14 +101,17 @@ def write_run(run_dir: Path, result: RunResult, study: Study, preds: Predictions
 
     classes = result.evaluation.classes
     R.write_predictions(run_dir / R.PREDICTIONS, preds.files, preds.y_true, preds.y_pred, preds.proba, classes)
-    # intervals from the probabilities as predictions.csv holds them, so `lungxray check` recomputes them exactly
-    score(result, study, preds.y_true, preds.y_pred, R.read_probabilities(run_dir / R.PREDICTIONS, classes),
-          inconsistent=inconsistent_metrics(study, result.experiment))
+    with stage("intervals and verdicts"):
+        # intervals from the probabilities as predictions.csv holds them, so `lungxray check` recomputes them exactly
+        score(result, study, preds.y_true, preds.y_pred, R.read_probabilities(run_dir / R.PREDICTIONS, classes),
+              inconsistent=inconsistent_metrics(study, result.experiment))
     save_model(fitted.model, run_dir / R.MODEL)
-    draw_gradcam(fitted, preds, classes, run_dir / R.GRADCAM)
+    with stage("Grad-CAM"):
+        draw_gradcam(fitted, preds, classes, run_dir / R.GRADCAM)
     result.provenance.duration_s = round(time.time() - started, 1)
     R.atomic_write_text(run_dir / R.RESULTS, result.to_json())
-    write_report(result, run_dir / R.REPORT)
+    with stage(f"writing {run_dir / R.REPORT}"):
+        write_report(result, run_dir / R.REPORT)
 
 
 def save_model(model, path: Path) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lungxray._util.progress import stage
 from lungxray.run.prepare import DataSource, PreparedData
 from lungxray.spec.config import RunConfig
 
@@ -81,18 +82,22 @@ def fit_model(data: DataSource, prep: PreparedData, cfg: RunConfig, opts: FitOpt
     binary = cfg.binary_positive is not None
     if binary and cfg.classes[1] != cfg.binary_positive:
         raise ValueError(f"binary_positive must be the second class, got {cfg.classes}")
-    pipe = pipeline(data, prep, cfg, opts.seed)
+    with stage(f"loading the {len(prep.records)} decoded images"):
+        pipe = pipeline(data, prep, cfg, opts.seed)
     keras.backend.clear_session()
     set_determinism(opts.seed)
     policy = set_precision(opts.mixed_precision)
     scope = distribution_scope(opts.strategy)
     shape = (cfg.image.size, cfg.image.size, cfg.image.channels)
-    with scope, recording() as weights_files:  # the sha256 of each weights file loaded
+    with stage(f"building {cfg.model.name} ({'weights ' + weights if weights else 'random initialisation'})"), \
+            scope, recording() as weights_files:  # the sha256 of each weights file loaded
         model = build_model(cfg.model, n_outputs(len(cfg.classes), binary), shape, weights)
     check_free_space(run_dir, model.count_params())
     inputs, trained = _feature_cache(data, pipe, model, cfg, opts.seed)
     with scope:
         compile_model(trained, cfg.train, binary, jit=opts.jit)
+    log.info("training %d epoch%s (the first step compiles the model: it comes late)", cfg.train.epochs,
+             "" if cfg.train.epochs == 1 else "s")
     history = fit(trained, inputs.dataset("train", training=True), _validation(inputs, cfg), cfg.train, run_dir,
                   cfg.train.epochs, class_weight=_class_weight(inputs, cfg), verbose=opts.verbose,
                   extra_callbacks=_callbacks(inputs, cfg, opts, run_dir))

@@ -135,12 +135,28 @@ def check_scan(data: DataSource, cfg: RunConfig, allow_count_mismatch: bool) -> 
     mism = [CountMismatch(**asdict(m)) for m in
             count_mismatches(data.spec, [r for r in scan.records if r.label in wanted], cfg.classes)]
     if mism and not allow_count_mismatch:
-        lines = "; ".join(f"{m.scope}/{m.label}: expected {m.expected}, found {m.found}" for m in mism)
-        raise DataError(f"{data.root}: image counts differ from the published dataset ({lines}). "
-                        "Check the download with `python -m lungxray verify-data "
-                        f"{data.spec.key} --data-dir DIR`, or pass --allow-count-mismatch to run anyway "
-                        "(the results then say so).")
+        raise DataError(_count_mismatch_message(data, cfg, mism))
     return mism
+
+
+def _count_mismatch_message(data: DataSource, cfg: RunConfig, mism: list[CountMismatch]) -> str:
+    """Why the counts stop the run, in the terms of what the study takes: the whole release, or N per class."""
+    check = f"Check the download with `python -m lungxray verify-data {data.spec.key} --data-dir DIR`"
+    limit = cfg.per_class_limit
+    if not limit:
+        lines = "; ".join(f"{m.scope}/{m.label}: expected {m.expected}, found {m.found}" for m in mism)
+        return (f"{data.root}: image counts differ from the published dataset ({lines}). {check}, or pass "
+                "--allow-count-mismatch to run anyway (the results then say so).")
+    have = ", ".join(f"{m.label} {m.found}" for m in mism)
+    short = [m for m in mism if m.found < limit]
+    if short:
+        return (f"{data.root}: this study takes {limit} images per class ({', '.join(cfg.classes)}), and this copy "
+                f"has only {', '.join(f'{m.found} {m.label}' for m in short)}. {check}.")
+    release = ", ".join(f"{m.label} {m.expected}" for m in mism)
+    return (f"{data.root}: this study takes {limit} images per class ({', '.join(cfg.classes)}) of the published "
+            f"dataset ({release}); this copy has {have}: enough, but not the release the paper drew them from. "
+            "Pass --allow-count-mismatch to run on it (a minor departure, stated in the results: which "
+            f"{limit} the paper took is unstated anyway), or {check[0].lower() + check[1:]}.")
 
 
 SUBSET_SELECTIONS = ("first", "first-lexicographic", "random")

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lungxray._util.progress import keras_verbosity, stage
+from lungxray._util.shutdown import stop_input_pipelines
 from lungxray._util.version import VersionAction
 from lungxray.errors import LungxrayError
 from lungxray.judge.verdict import design_of, reach
@@ -79,7 +81,7 @@ def build_parser(study: Study) -> argparse.ArgumentParser:
 def examples(study: Study) -> str:
     """The --help examples, true for this study: what a faithful run needs (its weight files, where they come
     from), or that it needs no pretrained weights at all."""
-    from lungxray.models.weight_files import study_weight_files
+    from lungxray.models.weight_files import WEIGHTS_ARG, study_weight_files
 
     files = study_weight_files(study)
     cmd = f"python -m reproductions.{study.id}"
@@ -87,7 +89,9 @@ def examples(study: Study) -> str:
     if not files:
         lines.append(f"  {cmd} --data-dir DIR          # faithful run (no pretrained part: no weights needed)")
     else:
-        lines += [f"  {cmd} --data-dir DIR          # faithful run (needs the pretrained weights below)",
+        given = [f for f, _ in files if f.place == WEIGHTS_ARG]  # Keras cannot fetch it: --imagenet cannot work
+        faithful = f"{cmd} --data-dir DIR --weights {given[0].name}" if given else f"{cmd} --data-dir DIR"
+        lines += [f"  {faithful}   # faithful run (needs the pretrained weights below)",
                   f"  {cmd} --data-dir DIR --weights none   # offline: random initialisation, NOT faithful"]
     lines.append(f"  {cmd} --list-variants")
     for f, users in files:
@@ -170,15 +174,13 @@ class RunOptions:
             raise LungxrayError("--runs must be at least 1")
         return cls(a.data_dir, a.download, a.manifest, a.allow_count_mismatch, a.weights,
                    parse_variants(a.variant), tuple(a.experiment), a.epochs, a.seed, a.out, a.overwrite,
-                   a.smoke, 0 if a.quiet else 2, a.runs, None, a.mixed_precision, a.jit, a.strategy,
+                   a.smoke, keras_verbosity(a.quiet), a.runs, None, a.mixed_precision, a.jit, a.strategy,
                    a.resplit, a.tensorboard)
 
 
 def main(study: Study, argv: Sequence[str] | None = None) -> int:
     from lungxray._util import progress
     from lungxray._util.quiet import quiet_tensorflow
-    from lungxray.errors import message
-    from lungxray.run import guard
 
     argv = list(sys.argv[1:] if argv is None else argv)
     quiet_tensorflow(verbose="--verbose-tf" in argv)  # before anything imports TensorFlow
@@ -186,27 +188,37 @@ def main(study: Study, argv: Sequence[str] | None = None) -> int:
     if args.list_variants:
         print(variants_text(study))
         return 0
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    progress.log_to_stderr(args.quiet)
     progress.set_quiet(args.quiet)
 
-    try:
-        dirs = run_study(study, RunOptions.from_args(args))
-    except KeyboardInterrupt:
-        print(guard.interrupted_message(f"python -m reproductions.{study.id}", argv), file=sys.stderr)
-        return 130
-    except (LungxrayError, ValueError, KeyError) as exc:
-        print(f"error: {message(exc)}", file=sys.stderr)
-        return getattr(exc, "exit_code", 2)
-    except OSError as exc:
-        if not guard.is_disk_full(exc):
-            raise
-        print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
-        return 1
+    code, dirs = _run_or_report(study, args, argv)
+    stop_input_pipelines()  # after Ctrl-C or an error mid-epoch, before the interpreter shuts down
+    if code:
+        return code
     from lungxray.report.terminal import run_summaries
 
     print(run_summaries(dirs), end="\n\n")  # each published number against its reproduction, and the PDF
     return 0
+
+
+def _run_or_report(study: Study, args: argparse.Namespace, argv: Sequence[str]) -> tuple[int, list[Path]]:
+    """The run folders written (exit code 0), or the exit code of an interrupt or an expected error, printed."""
+    from lungxray.errors import message
+    from lungxray.run import guard
+
+    try:
+        return 0, run_study(study, RunOptions.from_args(args))
+    except KeyboardInterrupt:
+        print(guard.interrupted_message(f"python -m reproductions.{study.id}", argv), file=sys.stderr)
+        return 130, []
+    except (LungxrayError, ValueError, KeyError) as exc:
+        print(f"error: {message(exc)}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2), []
+    except OSError as exc:
+        if not guard.is_disk_full(exc):
+            raise
+        print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
+        return 1, []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,11 +235,14 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
     names = opts.experiments or (study.smoke.experiments if opts.smoke else ())
     exps = [study.experiment(n) for n in names] if names else list(study.experiments)
     weights = None if opts.smoke else parse_weights(opts.weights)
-    preflight_weights([study.resolve(e, choices, smoke=opts.smoke) for e in exps], weights)
     out_parent = Path(opts.out or f"runs/{study.id}")
     dirs: list[Path] = []
     with run_dir_locks(), tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
-        data = data_source(study, opts, Path(tmp), study.resolve(exps[0], choices, smoke=opts.smoke))
+        with stage("generating the smoke dataset" if opts.smoke else "finding the dataset"):  # lists, decodes nothing
+            data = data_source(study, opts, Path(tmp), study.resolve(exps[0], choices, smoke=opts.smoke))
+        with stage("loading TensorFlow"):  # seconds; said, so that a run never starts in silence
+            import tensorflow  # noqa: F401
+        preflight_weights([study.resolve(e, choices, smoke=opts.smoke) for e in exps], weights)  # before decoding
         for e in exps:
             dirs += run_set(study, e, choices, opts, data, weights, out_parent / e.name)
     if len(study.experiments) > 1 and opts.runs == 1:
@@ -295,15 +310,21 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
 
     facts = RunFacts(opts.seed, weights, opts.smoke, opts.jit, opts.strategy, command_line(study), time.time())
     cfg = study.resolve(exp, choices, smoke=opts.smoke, epochs=opts.epochs)
-    prep = prepare(data, cfg, split_seed=opts.seed if opts.split_seed is None else opts.split_seed,
-                   manifest=opts.manifest, allow_count_mismatch=opts.allow_count_mismatch)
+    with stage(f"{study.id}/{exp.name}: checking, decoding and splitting the images"):
+        prep = prepare(data, cfg, split_seed=opts.seed if opts.split_seed is None else opts.split_seed,
+                       manifest=opts.manifest, allow_count_mismatch=opts.allow_count_mismatch)
     run_dir = claim_run_dir(out, opts.overwrite)  # locked for this process; a busy folder refuses
     log.info("%s/%s -> %s", study.id, exp.name, run_dir)
     R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(prep.records, prep.hashes))  # with each file's sha256
     fitted = fit_model(data, prep, cfg, FitOptions(opts.seed, opts.verbose, opts.mixed_precision, opts.jit,
                                                    opts.strategy, opts.tensorboard), weights, run_dir)
-    ev, preds = evaluate(fitted.trained, fitted.inputs, cfg)
-    extra = {name: extra_evaluation(name, preds, fitted.inputs, prep.hashes, cfg) for name in cfg.extra_evaluations}
+    n_test = sum(r.split == "test" for r in prep.records)
+    with stage(f"evaluating on the test set ({n_test} images)"):
+        ev, preds = evaluate(fitted.trained, fitted.inputs, cfg)
+    extra = {}
+    for name in cfg.extra_evaluations:
+        with stage(f"scoring the extra test set '{name}'"):
+            extra[name] = extra_evaluation(name, preds, fitted.inputs, prep.hashes, cfg)
     result = assemble(study, exp, choices, cfg, provenance(cfg, data, prep, fitted, facts), fitted, ev, extra, facts)
     write_run(run_dir, result, study, preds, fitted, facts.started)
     return run_dir

@@ -12,6 +12,7 @@ never imports ``reproductions``.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -335,6 +336,14 @@ def load_studies() -> dict[str, Study]:
 def get_study(study_id: str) -> Study:
     studies = load_studies()
     if study_id not in studies:
-        raise KeyError(f"unknown study {study_id!r}; registered: {', '.join(sorted(studies)) or 'none'} "
-                       "(studies register through the 'lungxray.studies' entry points: pip install -e .)")
+        raise KeyError(unknown_study_message(study_id, sorted(studies)))
     return studies[study_id]
+
+
+def unknown_study_message(study_id: str, registered: Sequence[str]) -> str:
+    """No such study: the closest registered id, and all of them."""
+    close = difflib.get_close_matches(study_id, registered, n=1)
+    guess = f" (did you mean {close[0]}?)" if close else ""
+    return (f"unknown study {study_id!r}{guess}; the studies are: {', '.join(registered) or 'none'} "
+            "(`python -m lungxray studies` describes them; they register through the 'lungxray.studies' "
+            "entry points: pip install -e .)")

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from lungxray._util.progress import progress
 from lungxray.audit.forensics.split_schemes import Scheme, _tts_sizes
 
 
@@ -195,7 +196,7 @@ def _nonstratified_counts(schemes: tuple[Scheme, ...], which: list[int], seeds: 
     """
     acc = {i: {p: np.empty((len(seeds), n_seg), np.int64) for p in ("train", "val", "test")}
            for i in which}
-    for si, seed in enumerate(seeds):
+    for si, seed in enumerate(progress(seeds, "split recovery: non-stratified splits by seed", unit="seed")):
         cache: dict = {}
         for i in which:
             for p, v in _part_segments(schemes[i], seg, seed, n_seg, cache).items():
@@ -218,7 +219,8 @@ def _stratified_counts(schemes: tuple[Scheme, ...], which: list[int], seeds: tup
     for i in which:
         arr = {p: np.empty((len(seeds), len(orders), cvec.size), np.int64)
                for p in ("train", "val", "test")}
-        for oi, o in enumerate(orders):
+        for oi, o in enumerate(progress(orders, f"split recovery: stratified scheme {i} by class order",
+                                        unit="order")):
             perm = [idx[c] for c in o]  # label-sort order -> canonical class index
             cv = cvec[perm]
             if sc.seed_free(cv, schemes[i]):
