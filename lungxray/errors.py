@@ -25,6 +25,12 @@ class ResultsError(LungxrayError):
     pass
 
 
+class DiskFullError(LungxrayError):
+    """Not enough room for what a run writes (checked before work starts, or a write that found the disk full)."""
+
+    exit_code = 1
+
+
 def message(exc: BaseException) -> str:
     """The text to print after ``error:``: the message itself, never a Python repr.
 

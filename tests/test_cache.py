@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lungxray.data.cache import DecodeCache, DecodedStore, screen_decode
+from lungxray.data.cache import DIGEST, DecodeCache, DecodedStore, screen_decode
 from lungxray.data.layouts import Record
 from lungxray.data.pipeline import (
     AugmentConfig,
@@ -87,7 +87,7 @@ def test_second_pipeline_decodes_nothing_and_is_identical(tmp_path):
     second = ImagePipeline(tmp_path / "d", recs, ["a", "b"], image, AugmentConfig(), 4, 7, cache=cache, hashes=hashes)
     np.testing.assert_array_equal(second.arrays("train")[0], x1)
     n, size = cache.usage()
-    assert n == len(recs) and size == n * 16 * 16  # grey images (R = G = B): one channel on disk
+    assert n == len(recs) and size == n * (16 * 16 + DIGEST)  # grey images (R = G = B): one channel on disk, and a checksum
     assert cache.clear() == (n, size) and cache.usage() == (0, 0)
 
 

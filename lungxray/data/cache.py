@@ -10,7 +10,10 @@ the disk and of the reading) under ``$LUNGXRAY_CACHE`` (default ``~/.cache/lungx
 
     <root>/images/<settings digest>/<sha256[:2]>/<sha256>.u8
 
-written atomically (a temporary file renamed into place), so concurrent runs never read half an
+followed by the sha256 of those bytes (32 bytes): every read checks it, so a flipped bit, a rewrite or a
+truncation is caught, logged, and the image decoded again from its file (the check costs a few percent
+of a decode: ``python -m lungxray bench --cache-check``, ``docs/performance.md``). Entries are written
+atomically (``lungxray.results.files.atomic_write_bytes``), so concurrent runs never read half an
 entry; ``lungxray cache`` shows the size and ``lungxray cache --clear`` empties it (under the
 cache's lock file, which the index writers take; do not clear it while a run is filling it). A cached image is bit-identical to a fresh decode
 (``tests/test_cache.py``).
@@ -22,32 +25,42 @@ are reported exactly as ``lungxray.data.verify.screen`` reports them.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
-import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lungxray._util import env
+from lungxray._util.paths import UnwritableFolderError, writable_folder
+from lungxray.data.layouts import leaves_root
+from lungxray.errors import DataError, DiskFullError, LungxrayError
+from lungxray.results.files import atomic_write_bytes, atomic_write_text
+
 if TYPE_CHECKING:
     from lungxray.data.layouts import Record
     from lungxray.spec.config import ImageConfig
 
-CACHE_ENV = "LUNGXRAY_CACHE"
-RAM_ENV = "LUNGXRAY_RAM_BUDGET"  # bytes of decoded images a run may hold in memory (suffix K, M, G allowed)
+log = logging.getLogger("lungxray")
+
+CACHE_ENV = env.CACHE
+RAM_ENV = env.RAM_BUDGET  # bytes of decoded images a run may hold in memory (suffix K, M, G allowed)
 RAM_FRACTION = 0.5  # default budget: this share of the memory available when a pipeline is built
-FORMAT = 1  # bump when the entry format or the decoding changes
+FORMAT = 2  # bump when the entry format or the decoding changes (2: a sha256 after the pixels)
+DIGEST = 32  # bytes of the sha256 that ends every entry
+WAY_OUT = f"set {CACHE_ENV} to a writable folder with room (it is only a cache), or free some space"
 
 
 def cache_root() -> Path:
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "lungxray"
+    return env.folder(CACHE_ENV) or Path.home() / ".cache" / "lungxray"
 
 
 def settings_digest(image: ImageConfig) -> str:
@@ -73,10 +86,9 @@ def _segment_fingerprint() -> str:
 def ram_budget() -> int:
     """Bytes of decoded images a pipeline may keep in memory: $LUNGXRAY_RAM_BUDGET, else a share of the
     memory available now (psutil)."""
-    env = os.environ.get(RAM_ENV, "").strip()
-    if env:
-        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(env[-1].upper(), 1)
-        return int(float(env[:-1] if scale > 1 else env) * scale)
+    budget = env.size_in_bytes(RAM_ENV)
+    if budget is not None:
+        return budget
     import psutil
 
     return int(psutil.virtual_memory().available * RAM_FRACTION)
@@ -103,10 +115,11 @@ class DecodeCache:
         return image.size, image.size, image.channels
 
     def entry_channels(self, sha: str, image: ImageConfig) -> int | None:
-        """Channels stored for this entry (1 for a grey RGB image), None when it is not cached."""
+        """Channels stored for this entry (1 for a grey RGB image), None when it is not cached (by its size; the
+        checksum is checked when it is read)."""
         h, w, c = self.shape(image)
         try:
-            size = self.path(sha, image).stat().st_size
+            size = self.path(sha, image).stat().st_size - DIGEST
         except OSError:
             return None
         return 1 if size == h * w else c if size == h * w * c else None
@@ -114,37 +127,73 @@ class DecodeCache:
     def has(self, sha: str, image: ImageConfig) -> bool:
         return self.entry_channels(sha, image) is not None
 
-    def get(self, sha: str, image: ImageConfig) -> np.ndarray:
+    def read_checked(self, sha: str, image: ImageConfig) -> tuple[np.ndarray | None, str | None]:
+        """The entry as (H, W, stored channels) if its checksum holds, else (None, what is wrong with it)."""
         h, w, c = self.shape(image)
-        arr = np.fromfile(self.path(sha, image), dtype=np.uint8).reshape(h, w, -1)
-        return np.ascontiguousarray(np.broadcast_to(arr, (h, w, c)))
+        try:
+            with open(self.path(sha, image), "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            return None, f"cannot be read ({exc.strerror})"
+        pixels, digest = data[:-DIGEST], data[-DIGEST:]
+        if len(pixels) not in (h * w, h * w * c):
+            return None, f"has {len(data)} bytes, not an entry of {h} x {w} pixels"
+        if hashlib.sha256(pixels).digest() != digest:
+            return None, "does not match its checksum (damaged or changed on disk)"
+        return np.frombuffer(pixels, np.uint8).reshape(h, w, -1), None
 
-    def read_into(self, sha: str, image: ImageConfig, out: np.ndarray) -> None:
-        """Read the entry into ``out`` (H, W, 1 or C); a grey entry fills every channel."""
-        with open(self.path(sha, image), "rb") as fh:
-            data = fh.read()
-        arr = np.frombuffer(data, np.uint8).reshape(out.shape[0], out.shape[1], -1)
+    def load(self, sha: str, image: ImageConfig, source: Path | None = None) -> np.ndarray:
+        """The verified entry (H, W, stored channels). A missing or damaged one is logged and decoded again from
+        ``source`` (whose content must still hash to ``sha``); without a source it is a DataError."""
+        arr, why = self.read_checked(sha, image)
+        if arr is not None:
+            return arr
+        where = f"; decoding {source} again" if source is not None else ""
+        log.warning("decode cache entry %s %s%s", self.path(sha, image), why, where)
+        if source is None:
+            raise DataError(f"decode cache entry {self.path(sha, image)} {why}, and the file it was decoded from "
+                            f"is not known here: clear the cache (`python -m lungxray cache --clear`) and run again.")
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise DataError(f"{source}: cannot read it again to replace a damaged cache entry ({exc.strerror})") \
+                from None
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise DataError(f"{source} changed while this run used it (its sha256 is no longer the one it was "
+                            "screened with): leave the dataset alone during a run, and run again.")
+        fresh, err = decode(data, image)
+        if fresh is None:
+            raise DataError(f"{source}: {err}")
+        return self.put(sha, image, fresh)
+
+    def get(self, sha: str, image: ImageConfig, source: Path | None = None) -> np.ndarray:
+        """The verified entry with every channel (a grey entry widened)."""
+        h, w, c = self.shape(image)
+        return np.ascontiguousarray(np.broadcast_to(self.load(sha, image, source), (h, w, c)))
+
+    def read_into(self, sha: str, image: ImageConfig, out: np.ndarray, source: Path | None = None) -> None:
+        """Read the verified entry into ``out`` (H, W, 1 or C); a grey entry fills every channel."""
+        arr = self.load(sha, image, source)
         out[...] = arr if arr.shape[-1] == out.shape[-1] else arr[..., :1]
 
-    def put(self, sha: str, image: ImageConfig, arr: np.ndarray) -> None:
+    def put(self, sha: str, image: ImageConfig, arr: np.ndarray) -> np.ndarray:
+        """Store ``arr`` (H, W, C) with its checksum; returns what was stored (one channel for a grey image)."""
         arr = np.ascontiguousarray(arr, dtype=np.uint8)
         if arr.shape != self.shape(image):
             raise ValueError(f"cache entry of shape {arr.shape}, expected {self.shape(image)}")
         if arr.shape[-1] == 3 and np.array_equal(arr[..., 0], arr[..., 1]) and np.array_equal(arr[..., 0], arr[..., 2]):
             arr = np.ascontiguousarray(arr[..., :1])  # grey: one channel on disk
+        pixels = arr.tobytes()
         dst = self.path(sha, image)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
-        try:
-            os.fchmod(fd, 0o644)  # mkstemp makes 0600; a cache may be shared
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(arr.tobytes())
-                fh.flush()
-                os.fsync(fh.fileno())  # written once ever: after a power loss, never an entry of the right size
-            os.replace(tmp, dst)  # atomic: a reader sees the whole entry or none
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        try:  # fsynced: after a power loss, never an entry of the right size with the wrong bytes
+            atomic_write_bytes(dst, pixels + hashlib.sha256(pixels).digest())
+        except OSError as exc:
+            raise cache_write_error(exc, dst) from None
+        return arr
+
+    def require_room(self, need_bytes: int) -> None:
+        """Refuse before any decoding when the cache folder is not a writable folder with ``need_bytes`` free."""
+        writable_folder(self.root, f"the decode cache (${CACHE_ENV})", WAY_OUT, need_bytes)
 
     # --- the stat index: a file's sha256 by (size, mtime_ns, ctime_ns, inode, device), so an unchanged file is
     # neither read nor hashed again (the rule of git's index; a rewrite in place changes ctime even when it restores
@@ -164,16 +213,11 @@ class DecodeCache:
     def save_index(self, root: Path, index: dict[str, list]) -> None:
         dst = self.index_path(root)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock():  # merge with what another run wrote meanwhile
-            merged = {**self.load_index(root), **index}
-            fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(merged, fh)
-                os.replace(tmp, dst)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        try:
+            with self._lock():  # merge with what another run wrote meanwhile
+                atomic_write_text(dst, json.dumps({**self.load_index(root), **index}))
+        except OSError as exc:
+            raise cache_write_error(exc, dst) from None
 
     def usage(self) -> tuple[int, int]:
         """(entries, bytes) under the root."""
@@ -191,6 +235,15 @@ class DecodeCache:
             n, size = self.usage()
             shutil.rmtree(self.root / "images", ignore_errors=True)
         return n, size
+
+
+def cache_write_error(exc: OSError, path: Path) -> LungxrayError:
+    """One line for a cache write that failed: the entry, why, and the way out."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        free = shutil.disk_usage(path.parent if path.parent.exists() else path.anchor).free
+        return DiskFullError(f"no space left on device writing the decode cache entry {path} ({free >> 20} MB "
+                             f"free): {WAY_OUT}")
+    return UnwritableFolderError(f"cannot write the decode cache entry {path} ({exc.strerror}): {WAY_OUT}")
 
 
 # --- decoding -----------------------------------------------------------------------------------
@@ -241,7 +294,7 @@ def decode(data: bytes, image: ImageConfig) -> tuple[np.ndarray | None, str | No
 
 def progress_enabled(quiet: bool = False) -> bool | None:
     """tqdm's ``disable``: off when quiet or in CI, else tqdm decides (None: off when stderr is not a TTY)."""
-    if quiet or os.environ.get("CI"):
+    if quiet or env.ci():
         return True
     return None if sys.stderr.isatty() else True
 
@@ -261,9 +314,15 @@ def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | No
     cache = cache or DecodeCache()
     index = cache.load_index(root) if image is not None else {}
     seen: dict[str, list] = {}
+    if image is not None:  # room for every file the index does not know cached, before any decoding
+        unknown = sum(1 for r in records if not (index.get(r.path) and cache.has(index[r.path][5], image)))
+        if unknown:
+            h, w, c = cache.shape(image)
+            cache.require_room(unknown * (h * w * c + DIGEST))
+    real_root = Path(root).resolve()
 
     def one(r: Record) -> tuple[str | None, str | None]:
-        return _screen_one(Path(root), r, image, cache, index, seen)
+        return _screen_one(Path(root), real_root, r, image, cache, index, seen)
 
     pool = ThreadPoolExecutor(workers)
     try:
@@ -278,11 +337,15 @@ def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | No
     return partition(list(records), outcomes)
 
 
-def _screen_one(root: Path, r: Record, image: ImageConfig | None, cache: DecodeCache, index: dict[str, list],
-                seen: dict[str, list]) -> tuple[str | None, str | None]:
+def _screen_one(root: Path, real_root: Path, r: Record, image: ImageConfig | None, cache: DecodeCache,
+                index: dict[str, list], seen: dict[str, list]) -> tuple[str | None, str | None]:
     """One file: (why it is unreadable, None) or (None, its sha256), decoded into the cache on the way; a file
-    the stat index knows unchanged, whose entry is cached, is neither read nor hashed."""
+    the stat index knows unchanged, whose entry is cached, is neither read nor hashed. A file that resolves
+    outside the dataset root is never read."""
     path = root / r.path
+    outside = leaves_root(real_root, path)
+    if outside:
+        return outside, None
     try:
         st = path.stat()
     except OSError as exc:
@@ -323,10 +386,11 @@ class DecodedStore:
     """
 
     def __init__(self, shas: Sequence[str], image: ImageConfig, cache: DecodeCache, budget: int | None = None,
-                 quiet: bool = True):
+                 quiet: bool = True, sources: Mapping[str, Path] | None = None):
         from tqdm import tqdm
 
         self.image, self.cache = image, cache
+        self.sources = dict(sources or {})  # sha256 -> a file with that content: a damaged entry is decoded again
         self.shas = list(dict.fromkeys(shas))
         self.row = {s: i for i, s in enumerate(self.shas)}
         h, w, c = cache.shape(image)
@@ -342,7 +406,8 @@ class DecodedStore:
             self.grey = c == 3 and bool(self.shas) and all(cache.entry_channels(s, image) == 1 for s in self.shas)
             arr = np.empty((len(self.shas), h, w, 1 if self.grey else c), np.uint8)
             with ThreadPoolExecutor(4) as pool:  # file reads release the GIL
-                list(tqdm(pool.map(lambda i: cache.read_into(self.shas[i], image, arr[i]), range(len(self.shas))),
+                list(tqdm(pool.map(lambda i: cache.read_into(self.shas[i], image, arr[i], self.sources.get(self.shas[i])),
+                                   range(len(self.shas))),
                           total=len(self.shas), desc="loading decoded images", unit="img",
                           disable=progress_enabled(quiet), leave=False))
             self.array = arr
@@ -363,10 +428,15 @@ class DecodedStore:
         out.set_shape([None, self.image.size, self.image.size, self.channels])
         return out
 
+    def load_row(self, row: int) -> np.ndarray:
+        """One row's image (H, W, channels), read from the cache's file and checked against its checksum."""
+        sha = self.shas[int(row)]
+        return self.cache.get(sha, self.image, self.sources.get(sha))
+
     def read_image(self, row):
-        """tf, streamed: one row index -> its uint8 image, read from the cache's file."""
+        """tf, streamed: one row index -> its uint8 image, read from the cache's file and verified (``load_row``)."""
         import tensorflow as tf
 
-        h = w = self.image.size
-        data = tf.io.decode_raw(tf.io.read_file(tf.gather(tf.constant(self.paths), row)), tf.uint8)
-        return tf.broadcast_to(tf.reshape(data, [h, w, -1]), [h, w, self.channels])  # a grey entry: every channel
+        out = tf.numpy_function(self.load_row, [row], tf.uint8, stateful=False)
+        out.set_shape([self.image.size, self.image.size, self.channels])
+        return out

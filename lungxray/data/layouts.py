@@ -3,14 +3,17 @@
 A layout answers two questions: "is this folder the dataset root?" (``matches``) and
 "which labelled images are under it?" (``scan``).  Files that are not images
 (``.DS_Store``, ``Thumbs.db``, ``*.xlsx``, mask folders) are returned as skips with a
-reason, never silently dropped.
+reason, never silently dropped. So are files that resolve (through a symbolic link) outside the dataset
+root: a run reads only what is under it. Class folders whose names differ only in case (``Normal/`` and
+``normal/``, left by unzipping on a case-insensitive file system and merging) are a conflict the caller
+refuses, naming both, rather than one of them being dropped.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +38,33 @@ class ScanResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
     missing_classes: list[str] = field(default_factory=list)
     empty_classes: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # class folders that differ only in case, as a sentence
+
+
+def leaves_root(real_root: Path, path: Path) -> str | None:
+    """Why ``path`` is not read when it resolves outside the dataset root (``real_root``, resolved), else None."""
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop: reading it reports it
+        return None
+    if target == real_root or real_root in target.parents:
+        return None
+    return f"symbolic link to {target}, outside the dataset folder: not read"
+
+
+def case_twins(parent: Path, names: Iterable[str]) -> list[Path]:
+    """The folders in ``parent`` whose names equal one of ``names`` ignoring case (exact matches included)."""
+    folded = {n.split("/")[0].casefold() for n in names}
+    try:
+        return [d for d in sorted(parent.iterdir()) if d.name.casefold() in folded and d.is_dir()]
+    except OSError:
+        return []
+
+
+def conflict_text(root: Path, folders: Sequence[Path], label: str) -> str:
+    names = " and ".join(f"{d.relative_to(root).as_posix()}/" for d in folders)
+    return (f"class {label}: folders {names} differ only in case (left by unzipping on a case-insensitive file "
+            "system and merging?); merge them into one folder or remove the copy you do not want")
 
 
 def is_image_name(name: str) -> bool:
@@ -53,8 +83,13 @@ def in_junk_folder(rel: str) -> str | None:
 def _files(folder: Path, root: Path, result: ScanResult, ignore_dirs: Iterable[str] = ()) -> list[Path]:
     """Image files directly in ``folder`` (sorted); everything else becomes a logged skip."""
     out = []
+    real_root = root.resolve()
     for p in sorted(folder.iterdir(), key=lambda q: q.name):
         rel = p.relative_to(root).as_posix()
+        outside = leaves_root(real_root, p)
+        if outside:
+            result.skipped.append((rel, outside))
+            continue
         junk = junk_reason(p.name, p.is_dir())
         if p.is_dir():
             if p.name not in ignore_dirs:
@@ -98,6 +133,9 @@ class ClassFolders:
             if folder is None:
                 res.missing_classes.append(label)
                 continue
+            twins = case_twins(root, self.folders[label])
+            if len(twins) > 1:
+                res.conflicts.append(conflict_text(root, twins, label))
             sub = next((folder / s for s in self.subdirs if (folder / s).is_dir()), folder)
             ignore = set(self.ignore_dirs) | {s for s in self.subdirs if s}
             files = _files(sub, root, res, ignore)
@@ -132,7 +170,10 @@ class SplitClassFolders:
         wanted = tuple(classes or self.classes)
         for split in self.splits:
             seen = set()
+            by_case: dict[str, list[Path]] = {}
             for folder in sorted((root / self.base / split).iterdir()):
+                if folder.is_dir():
+                    by_case.setdefault(folder.name.casefold(), []).append(folder)
                 rel = folder.relative_to(root).as_posix()
                 if not folder.is_dir():
                     res.skipped.append((rel, "file outside any class folder"))
@@ -141,6 +182,11 @@ class SplitClassFolders:
                 junk = junk_reason(folder.name, True)
                 if junk:
                     res.skipped.append((rel + "/", junk))
+                    continue
+                twins = by_case[folder.name.casefold()]
+                if len(twins) > 1:
+                    if folder == twins[0]:
+                        res.conflicts.append(conflict_text(root, twins, self.canonical(twins[0].name)))
                     continue
                 if label not in self.classes:
                     res.skipped.append((rel + "/", f"folder does not map to a known class ({', '.join(self.classes)})"))
@@ -176,9 +222,10 @@ class CsvLabels:
             rows = {r[self.file_column]: r for r in csv.DictReader(fh)}
         wanted = set(classes) if classes else None
         paths = sorted({p for g in self.image_globs for p in root.glob(g)})
+        real_root = root.resolve()
         for p in paths:
             rel = p.relative_to(root).as_posix()
-            junk = in_junk_folder(rel) or junk_reason(p.name, False)
+            junk = leaves_root(real_root, p) or in_junk_folder(rel) or junk_reason(p.name, False)
             if junk or not is_image_name(p.name):
                 res.skipped.append((rel, junk or "not an image file (by extension)"))
                 continue
@@ -208,9 +255,10 @@ class SuffixLabels:
     def scan(self, root: Path, classes: Iterable[str] | None = None) -> ScanResult:
         res = ScanResult()
         wanted = set(classes) if classes else None
+        real_root = root.resolve()
         for p in sorted({p for g in self.image_globs for p in root.glob(g)}):
             rel = p.relative_to(root).as_posix()
-            junk = in_junk_folder(rel) or junk_reason(p.name, False)
+            junk = leaves_root(real_root, p) or in_junk_folder(rel) or junk_reason(p.name, False)
             if junk:
                 res.skipped.append((rel, junk))
                 continue
@@ -251,6 +299,7 @@ class Combined:
             res.skipped += [(f"{folder}/{p}", w) for p, w in part.skipped]
             res.missing_classes += [f"{folder}/{c}" for c in part.missing_classes]
             res.empty_classes += [f"{folder}/{c}" for c in part.empty_classes]
+            res.conflicts += [f"{folder}/: {c}" for c in part.conflicts]
         return res
 
 

@@ -136,7 +136,8 @@ class ImagePipeline:
                                     "; ".join(f"{b['file']}: {b['reason']}" for b in bad[:5]))
                 self.hashes.update(hashes)
             self._store = DecodedStore([self.hashes[r.path] for r in self.records], self.image, cache,
-                                       self.ram_budget, quiet=self.quiet)
+                                       self.ram_budget, quiet=self.quiet,
+                                       sources={self.hashes[r.path]: self.root / r.path for r in self.records})
         return self._store
 
     def _indexed(self, split: str, training: bool, batch_size: int) -> tf.data.Dataset:

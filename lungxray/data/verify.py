@@ -10,7 +10,7 @@ from pathlib import Path
 from lungxray._util.progress import progress
 from lungxray.data.datasets import DatasetSpec
 from lungxray.data.discovery import Discovered
-from lungxray.data.layouts import Record
+from lungxray.data.layouts import Record, leaves_root
 from lungxray.data.sniff import header_problem, plain_tf_message, what_is
 
 
@@ -54,8 +54,10 @@ def screen(root: Path, records: list[Record], workers: int = 4) -> tuple[list[Re
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    real_root = Path(root).resolve()
+
     def one(r: Record) -> tuple[str | None, str | None]:
-        err = decode_error(root / r.path)
+        err = leaves_root(real_root, root / r.path) or decode_error(root / r.path)
         return err, (None if err else sha256_file(root / r.path))
 
     pool = ThreadPoolExecutor(workers)
@@ -131,6 +133,7 @@ class VerifyReport:
     n_files: int
     n_unique: int
     duplicate_groups: list[dict] = field(default_factory=list)
+    class_folder_conflicts: list[str] = field(default_factory=list)  # folders that differ only in case
     distinct: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> class -> distinct images
 
     @property
@@ -144,7 +147,8 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.unreadable or self.count_mismatches or self.missing_classes or self.empty_classes)
+        return not (self.unreadable or self.count_mismatches or self.missing_classes or self.empty_classes
+                    or self.class_folder_conflicts)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -158,7 +162,9 @@ class VerifyReport:
         errors = [f"{n} {what}" for n, what in ((len(self.unreadable), "unreadable file(s)"),
                                                 (len(self.count_mismatches), "count mismatch(es)"),
                                                 (len(self.missing_classes), "missing class folder(s)"),
-                                                (len(self.empty_classes), "empty class folder(s)")) if n]
+                                                (len(self.empty_classes), "empty class folder(s)"),
+                                                (len(self.class_folder_conflicts),
+                                                 "class folder conflict(s) (names differing only in case)")) if n]
         warnings = [f"{n} {what}" for n, what in (
             (len(self.cross_split_groups), "duplicate group(s) across splits"),
             (len(self.label_conflicts), "label conflict(s)")) if n]
@@ -196,6 +202,8 @@ class VerifyReport:
         details = []
         for m in self.count_mismatches:
             details.append(f"COUNT MISMATCH {m['scope']}/{m['label']}: expected {m['expected']}, found {m['found']}")
+        for c in self.class_folder_conflicts:
+            details.append(f"CONFLICT: {c} (a run refuses this dataset until then)")
         for c in self.missing_classes:
             details.append(f"MISSING class folder: {c}")
         for c in self.empty_classes:
@@ -247,6 +255,7 @@ def verify(found: Discovered, decode: bool = True) -> VerifyReport:
         count_mismatches=[asdict(c) for c in count_mismatches(spec, recs)],
         unreadable=unreadable, skipped=[{"file": f, "reason": w} for f, w in found.scan.skipped],
         missing_classes=found.scan.missing_classes, empty_classes=found.scan.empty_classes,
+        class_folder_conflicts=found.scan.conflicts,
         n_files=len(recs), n_unique=len(by_hash), duplicate_groups=groups,
         distinct={k: dict(distinct[k]) for k in counts},
     )

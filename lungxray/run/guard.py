@@ -23,7 +23,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from lungxray.errors import LungxrayError
+from lungxray.errors import DiskFullError, LungxrayError  # noqa: F401  (DiskFullError re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,6 @@ _claimed: list[Path] = []  # run folders claimed since the last run_dir_locks(),
 
 class RunFolderBusy(LungxrayError):
     """Another live process holds the run folder."""
-
-
-class DiskFullError(LungxrayError):
-    exit_code = 1
 
 
 def _owner(path: Path) -> tuple[int | None, str]:

@@ -106,11 +106,13 @@ def prepare(data: DataSource, cfg: RunConfig, *, split_seed: int, manifest: str 
         if missing:
             raise DataError(f"--manifest {manifest} names {len(missing)} file(s) that cannot be decoded: "
                             f"{', '.join(missing[:5])}. Fix or remove them, or drop --manifest.")
+        check_manifest_content(manifest, hashes, data.spec.key)
     else:
         records = make_split(records, cfg.split, split_seed)
         if cfg.balancing != "none":  # a given manifest already lists the resampled set
             train = balancing.resample([r for r in records if r.split == "train"], cfg.balancing, split_seed)
             records = train + [r for r in records if r.split != "train"]
+    check_every_class_tested(records, unreadable, cfg.classes, {r.path: r.label for r in data.found.records})
     dups = [DuplicateGroup(**d) for d in cross_split_duplicates(records, hashes)]
     if dups:
         log.warning("%d group(s) of byte-identical images sit in more than one split (first: %s)", len(dups),
@@ -118,11 +120,51 @@ def prepare(data: DataSource, cfg: RunConfig, *, split_seed: int, manifest: str 
     return PreparedData(records, hashes, split_seed, unreadable, mism, dups, manifest)
 
 
+def check_manifest_content(manifest: str, hashes: dict[str, str], dataset: str) -> None:
+    """Refuse a manifest whose files' content is not what it was when the manifest was written (its sha256
+    column), or that cannot say (no sha256 column): the run would claim the manifest's split over other images."""
+    from lungxray.data.manifest_verify import manifest_hashes
+
+    expected = manifest_hashes(Path(manifest))
+    unhashed = [p for p, h in expected.items() if h is None]
+    if unhashed:
+        raise DataError(f"--manifest {manifest} gives no sha256 for {len(unhashed)} of its {len(expected)} file(s) "
+                        f"(first: {unhashed[0]}; a manifest written before lungxray recorded file hashes?), so the "
+                        "content of those files cannot be checked and the run could claim this split over other "
+                        "images. Use the manifest.csv of a newer run, or drop --manifest to make a new split.")
+    changed = [(p, h) for p, h in expected.items() if p in hashes and hashes[p] != h]
+    if changed:
+        shown = "; ".join(f"{p} (manifest {h[:12]}..., now {hashes[p][:12]}...)" for p, h in changed[:5])
+        raise DataError(f"--manifest {manifest}: {len(changed)} file(s) now hold other content than when it was "
+                        f"written: {shown}. The split would be claimed over other images. Restore the files "
+                        f"(`python -m lungxray verify-data {dataset} --data-dir DIR --manifest {manifest}` lists "
+                        "every difference), or drop --manifest to make a new split.")
+
+
+def check_every_class_tested(records: list, unreadable: list[Skipped], classes: tuple[str, ...],
+                             label_of: dict[str, str]) -> None:
+    """Refuse a split in which a class has no readable test image: its recall and precision would be scores of
+    nothing, and a macro average would take them in (lungxray.judge marks a metric with no test images 'not
+    run'; a run must not get that far silently)."""
+    tested = {r.label for r in records if r.split == "test"}
+    for c in classes:
+        if c in tested:
+            continue
+        mine = [s for s in unreadable if label_of.get(s.file) == c]
+        why = (f"{len(mine)} of its files are unreadable (first: {mine[0].file}: {mine[0].reason})" if mine else
+               f"it has {sum(r.label == c for r in records)} readable image(s), none in the test split")
+        raise DataError(f"class {c} has no readable test image ({why}): its recall, precision and F1 would be "
+                        "scores of nothing, averaged into the macro metrics. Replace the unreadable files, or check "
+                        "the data with `python -m lungxray verify-data`.")
+
+
 def check_scan(data: DataSource, cfg: RunConfig, allow_count_mismatch: bool) -> list[CountMismatch]:
     """Refuse missing or empty class folders; per-class counts against the published dataset."""
     from lungxray.data.verify import count_mismatches
 
     scan, wanted = data.found.scan, set(cfg.classes)
+    if scan.conflicts:
+        raise DataError(f"{data.root}: " + "; ".join(scan.conflicts) + ". Nothing was read.")
     missing = [c for c in scan.missing_classes if c.split("/")[-1] in wanted]
     if missing:
         raise DataError(f"{data.root}: class folder(s) missing: {', '.join(missing)}. This study needs "
