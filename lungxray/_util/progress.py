@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 from tqdm import tqdm
+
+from lungxray._util import env
 
 T = TypeVar("T")
 _quiet = False
@@ -38,7 +39,7 @@ def set_quiet(quiet: bool = True) -> None:
 
 def enabled() -> bool:
     """Whether a bar would be shown now."""
-    if _quiet or os.environ.get("CI") or os.environ.get("LUNGXRAY_NO_PROGRESS", "").strip() not in ("", "0"):
+    if _quiet or env.ci() or env.flag(env.NO_PROGRESS):
         return False
     try:
         return sys.stderr.isatty()
@@ -58,7 +59,7 @@ def keras_verbosity(quiet: bool) -> int:
     writes, is a terminal and bars are not turned off; else 2 (one line per epoch, for logs and CI)."""
     if quiet:
         return 0
-    off = os.environ.get("CI") or os.environ.get("LUNGXRAY_NO_PROGRESS", "").strip() not in ("", "0")
+    off = env.ci() or env.flag(env.NO_PROGRESS)
     try:
         return 1 if sys.stdout.isatty() and not off else 2
     except (AttributeError, ValueError):

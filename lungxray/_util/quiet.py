@@ -35,7 +35,9 @@ import tempfile
 from collections.abc import Iterator
 from types import ModuleType
 
-ENV_KEEP = "LUNGXRAY_TF_LOGS"
+from lungxray._util import env
+
+ENV_KEEP = env.TF_LOGS
 _LEVEL = "TF_CPP_MIN_LOG_LEVEL"
 
 
@@ -48,8 +50,11 @@ def user_tf_log_level() -> str | None:
 
 def wants_tf_logs(verbose: bool = False) -> bool:
     """Whether TensorFlow's start-up lines are to be kept."""
-    return (verbose or os.environ.get(ENV_KEEP, "").strip() not in ("", "0")
-            or user_tf_log_level() in ("0", "1"))
+    try:
+        keep = env.flag(ENV_KEEP)
+    except env.EnvironmentValueError:  # refused by name by the command's check_environment, once it starts
+        keep = False
+    return verbose or keep or user_tf_log_level() in ("0", "1")
 
 
 @contextlib.contextmanager

@@ -2,7 +2,9 @@
 
 For every results.json under the folder:
 1. integrity: metrics and confusion matrix recomputed from its predictions.csv must equal the
-   stored ones (this is the committed reference every run is held to);
+   stored ones (this is the committed reference every run is held to), and so must what the run
+   took from its probabilities: every row a distribution whose most probable class is the predicted
+   one, and the stored loss their cross-entropy;
 2. its departures, intervals and verdicts must be what ``lungxray.judge.faithful`` and
    ``lungxray.judge.verdict`` give on its own predictions with the study module as it is now;
 3. every study with results under the folder: its tolerances, primary rows and the paper's test-set sizes
@@ -54,6 +56,7 @@ def check_run(path: Path, member: bool = False) -> CheckOutcome:
         out.failures.append(str(exc))
         return out
     out.failures += _integrity(res, y_true, y_pred)
+    out.failures += _probabilities(res, run_dir, y_true, y_pred)
     try:
         study = get_study(res.study)
         study.experiment(res.experiment)
@@ -81,6 +84,43 @@ def _integrity(res: RunResult, y_true: np.ndarray, y_pred: np.ndarray) -> list[s
            if k not in recomputed or not np.isclose(v, recomputed[k], atol=1e-9, equal_nan=True)]
     if bad:
         failures.append(f"metrics differ from those recomputed from predictions.csv: {', '.join(bad[:5])}")
+    return failures
+
+
+PROBABILITY_ROUNDING = 1e-6  # predictions.csv holds 6 decimals
+
+
+def _probabilities(res: RunResult, run_dir: Path, y_true: np.ndarray, y_pred: np.ndarray) -> list[str]:
+    """predictions.csv's class probabilities against what the run stores from them: each row a distribution whose
+    most likely class is the predicted one (a threshold of 0.5 for a binary model), and the stored loss their
+    cross-entropy. (The PDF's ROC curves and AUC are drawn from these same columns when it is rendered; results.json
+    stores no AUC.)"""
+    try:
+        proba = R.read_probabilities(run_dir / R.PREDICTIONS, res.evaluation.classes)
+    except ResultsError as exc:
+        return [str(exc)]
+    if not len(proba):
+        return []
+    failures = []
+    if not np.all(np.isfinite(proba)) or proba.min() < 0 or proba.max() > 1 or \
+            np.abs(proba.sum(axis=1) - 1).max() > len(res.evaluation.classes) * PROBABILITY_ROUNDING:
+        failures.append("predictions.csv's probabilities are not distributions (each row in [0, 1], summing to 1)")
+    if res.binary:
+        agree = (proba[:, 1] > 0.5) == (y_pred == 1)
+        agree |= np.abs(proba[:, 1] - 0.5) <= PROBABILITY_ROUNDING  # a tie at the printed precision
+    else:
+        picked = proba[np.arange(len(y_pred)), y_pred]
+        agree = picked >= proba.max(axis=1) - PROBABILITY_ROUNDING
+    if not agree.all():
+        bad = np.flatnonzero(~agree)
+        failures.append(f"predictions.csv: the predicted class is not the most probable one in {len(bad)} row(s) "
+                        f"(first: row {bad[0] + 2})")
+    stored = res.evaluation.loss
+    if stored is not None:
+        fresh = M.cross_entropy(y_true, proba)
+        if not np.isclose(stored, fresh, rtol=0, atol=1e-9, equal_nan=True):
+            failures.append(f"the stored loss {stored:.6f} is not the cross-entropy of predictions.csv's "
+                            f"probabilities ({fresh:.6f})")
     return failures
 
 

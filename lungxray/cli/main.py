@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lungxray._util.env import DEBUG, EnvironmentValueError, check_environment
+from lungxray._util.env import flag as env_flag
 from lungxray._util.output import emit_json, json_stdout
 from lungxray._util.progress import progress
 from lungxray._util.shutdown import stop_input_pipelines
@@ -403,6 +405,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if a.quiet:
         set_quiet()
+    try:  # every environment variable lungxray reads, parsed once: a value not of its form is refused by name
+        check_environment()
+    except EnvironmentValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     code = _dispatch(a)
     stop_input_pipelines()  # after Ctrl-C or an error mid-way, before the interpreter shuts down
     return code
@@ -410,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(a: argparse.Namespace) -> int:
     """Run the subcommand; an interrupt or an expected error is printed as one line and becomes the exit code."""
-    debug = os.environ.get("LUNGXRAY_DEBUG", "").strip() not in ("", "0")
+    debug = env_flag(DEBUG)
     try:
         if getattr(a, "json", False) and a.fn is not _bench:  # bench prints its own JSON
             with json_stdout():

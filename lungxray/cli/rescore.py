@@ -76,7 +76,12 @@ def rescore(root: Path) -> list[Path]:
     from lungxray.run.guard import RunFolderBusy
 
     root = Path(root)
+    if not root.is_dir():
+        raise R.ResultsError(f"{root} is not a folder: give a run folder or a folder of them (e.g. reports)")
     runs = [p.parent for p in R.find_results(root)]
+    if not runs:
+        raise R.ResultsError(f"nothing to rescore: no results.json under {root} (give a run folder or a folder "
+                             "of them, e.g. reports)")
     failed = []
     for d in runs:
         try:

@@ -7,13 +7,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from lungxray._util import env
 from lungxray.data.datasets import DatasetSpec
 from lungxray.data.layouts import Layout, Record, ScanResult
 from lungxray.data.sniff import junk_reason
 from lungxray.errors import DataError, DataNotFoundError
 
 log = logging.getLogger(__name__)
-ENV_VAR = "LUNGXRAY_DATA"
+ENV_VAR = env.DATA
 
 
 def _ways_out(spec: DatasetSpec) -> str:
@@ -48,15 +49,14 @@ def locate_source(spec: DatasetSpec, data_dir: str | os.PathLike | None, downloa
         if not p.is_dir():
             raise DataNotFoundError(f"--data-dir {p} does not exist or is not a folder.\n{_ways_out(spec)}")
         return p
-    env = os.environ.get(ENV_VAR)
-    if env:
-        p = Path(env).expanduser()
+    p = env.folder(ENV_VAR)
+    if p is not None:
         named = next((p / n for n in folder_names(spec) if (p / n).is_dir()), None)
         if named is not None:  # a folder of datasets: the one named after this one (else find_root searches)
             return named
         if p.is_dir():
             return p
-        raise DataNotFoundError(f"${ENV_VAR}={env} is not a folder.\n{_ways_out(spec)}")
+        raise DataNotFoundError(f"${ENV_VAR}={p} is not a folder.\n{_ways_out(spec)}")
     if download_ok:
         return download(spec)
     raise DataNotFoundError(f"No data given for '{spec.key}'.\n{_ways_out(spec)}")

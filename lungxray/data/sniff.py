@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import warnings
 
+from lungxray._util import env
+
 DEFAULT_MAX_PIXELS = 50_000_000  # 50 megapixels: far above any chest X-ray or CT slice
-MAX_PIXELS_ENV = "LUNGXRAY_MAX_PIXELS"
+MAX_PIXELS_ENV = env.MAX_PIXELS
 MIN_SIDE = 8  # smaller images are placeholders (tracking pixels, icons), not scans
 DECODABLE = {"PNG": "PNG", "JPEG": "JPEG", "GIF": "GIF", "BMP": "BMP"}  # what tf.io.decode_image reads here
 
@@ -44,11 +45,7 @@ def junk_reason(name: str, is_dir: bool) -> str | None:
 
 def max_pixels() -> int:
     """The pixel limit: ``$LUNGXRAY_MAX_PIXELS`` or 50 million."""
-    raw = os.environ.get(MAX_PIXELS_ENV, "")
-    try:
-        return int(float(raw)) if raw else DEFAULT_MAX_PIXELS
-    except ValueError:
-        return DEFAULT_MAX_PIXELS
+    return env.count(MAX_PIXELS_ENV) or DEFAULT_MAX_PIXELS
 
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (

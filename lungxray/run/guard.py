@@ -6,7 +6,9 @@
   folder stops at once with one line naming the holder's PID.
 - **Disk space.** ``check_free_space`` refuses a run before training when the disk cannot hold
   its weights and backups; ``DiskFullError`` turns ``No space left on device`` into one line.
-- **Interrupts.** ``interrupted_message`` names the kept backup and the command that resumes.
+- **Interrupts.** Ctrl-C and SIGTERM (``kill``, a batch system's time limit) stop a run the same way
+  (``terminate_as_interrupt``): the ``with`` blocks unwind, so temporary folders are removed and the
+  lock released, and ``interrupted_message`` names the kept backup and the command that resumes.
 """
 
 from __future__ import annotations
@@ -45,10 +47,29 @@ def _owner(path: Path) -> tuple[int | None, str]:
         return None, ""
 
 
-def _finished(path: Path) -> bool:
-    from lungxray.results.files import RESULTS
+def finished(path: Path) -> bool:
+    """A run folder whose run wrote everything: results.json and, after it, report.pdf."""
+    from lungxray.results.files import REPORT, RESULTS
 
-    return (path / RESULTS).exists()
+    return (path / RESULTS).exists() and (path / REPORT).exists()
+
+
+def unreported(path: Path) -> bool:
+    """A run folder with results.json but no report.pdf: a run stopped (``kill -9``) between the two."""
+    from lungxray.results.files import REPORT, RESULTS
+
+    return (path / RESULTS).exists() and not (path / REPORT).exists()
+
+
+def run_folder_for(out: Path, overwrite: bool = False) -> Path:
+    """The folder ``claim_run_dir`` would take: ``out``, or the first of ``out-2``, ``out-3``, ... that does not
+    hold a finished run (see there); nothing is created."""
+    out = Path(out)
+    path, i = out, 1
+    while finished(path) and not overwrite:
+        i += 1
+        path = out.parent / f"{out.name}-{i}"
+    return path
 
 
 def claim_run_dir(out: Path, overwrite: bool = False) -> Path:
@@ -60,10 +81,7 @@ def claim_run_dir(out: Path, overwrite: bool = False) -> Path:
     folder, raises ``RunFolderBusy`` naming it.
     """
     out = Path(out)
-    path, i = out, 1
-    while _finished(path) and not overwrite:
-        i += 1
-        path = out.parent / f"{out.name}-{i}"
+    path = run_folder_for(out, overwrite)
     path.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path / LOCK_NAME, timeout=0)
     try:
@@ -81,7 +99,7 @@ def claim_run_dir(out: Path, overwrite: bool = False) -> Path:
     if path != out:
         log.warning("%s already holds a finished run; writing this one to %s (use --overwrite to replace it)",
                     out, path)
-    if overwrite and _finished(path):
+    if overwrite and (finished(path) or unreported(path)):
         from lungxray.results.files import prepare_run_dir
 
         prepare_run_dir(path, overwrite=True)  # removes the finished run's files
@@ -163,13 +181,40 @@ def disk_full_error(exc: BaseException, file: Path | str | None = None) -> DiskF
 # --- interrupts ------------------------------------------------------------------------------
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, as Ctrl-C raises KeyboardInterrupt."""
+
+    exit_code = 143  # 128 + SIGTERM, as a shell reports a terminated process
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Inside: SIGTERM raises ``Terminated`` (a KeyboardInterrupt) instead of ending the process on the spot."""
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def resume_command(prog: str, argv: Sequence[str]) -> str:
     return " ".join([prog, shlex.join(list(argv))]).strip()
 
 
-def interrupted_message(prog: str, argv: Sequence[str]) -> str:
+def interrupted_message(prog: str, argv: Sequence[str], terminated: bool = False) -> str:
     dirs = held_run_dirs() or _claimed
     kept = [d for d in dirs if (d / "backup").is_dir()]
     where = (f"the last finished epoch's backup is kept in {', '.join(str(d / 'backup') for d in kept)}"
              if kept else "no epoch had finished, so the run starts over")
-    return f"interrupted: {where}. Resume with: {resume_command(prog, argv)}"
+    how = "terminated (SIGTERM)" if terminated else "interrupted"
+    return f"{how}: {where}. Resume with: {resume_command(prog, argv)}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -15,11 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lungxray._util.env import DEBUG, check_environment, flag
 from lungxray._util.progress import keras_verbosity, stage
 from lungxray._util.shutdown import stop_input_pipelines
 from lungxray._util.version import VersionAction
 from lungxray.errors import LungxrayError
 from lungxray.judge.verdict import design_of, reach
+from lungxray.results.types import RunResult
 from lungxray.run.prepare import DataSource, prepare
 from lungxray.spec.study import Experiment, RunConfig, Study
 
@@ -171,7 +174,10 @@ class RunOptions:
     @classmethod
     def from_args(cls, a: argparse.Namespace) -> RunOptions:
         if a.runs < 1:
-            raise LungxrayError("--runs must be at least 1")
+            raise LungxrayError(f"--runs {a.runs}: must be at least 1")
+        if a.epochs is not None and a.epochs < 1:
+            raise LungxrayError(f"--epochs {a.epochs}: a run trains at least one epoch (leave it out for the "
+                                "paper's count)")
         return cls(a.data_dir, a.download, a.manifest, a.allow_count_mismatch, a.weights,
                    parse_variants(a.variant), tuple(a.experiment), a.epochs, a.seed, a.out, a.overwrite,
                    a.smoke, keras_verbosity(a.quiet), a.runs, None, a.mixed_precision, a.jit, a.strategy,
@@ -207,17 +213,23 @@ def _run_or_report(study: Study, args: argparse.Namespace, argv: Sequence[str]) 
     from lungxray.run import guard
 
     try:
-        return 0, run_study(study, RunOptions.from_args(args))
-    except KeyboardInterrupt:
-        print(guard.interrupted_message(f"python -m reproductions.{study.id}", argv), file=sys.stderr)
-        return 130, []
+        with guard.terminate_as_interrupt():
+            check_environment()
+            return 0, run_study(study, RunOptions.from_args(args))
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, guard.Terminated)
+        print(guard.interrupted_message(f"python -m reproductions.{study.id}", argv, terminated), file=sys.stderr)
+        return (143 if terminated else 130), []
     except (LungxrayError, ValueError, KeyError) as exc:
         print(f"error: {message(exc)}", file=sys.stderr)
         return getattr(exc, "exit_code", 2), []
     except OSError as exc:
-        if not guard.is_disk_full(exc):
+        if guard.is_disk_full(exc):
+            print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
+            return 1, []
+        if flag(DEBUG) or not exc.filename:
             raise
-        print(f"error: {guard.disk_full_error(exc)}", file=sys.stderr)
+        print(f"error: {message(exc)}", file=sys.stderr)  # a file or folder the system refused: named, no traceback
         return 1, []
 
 
@@ -236,6 +248,7 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
     exps = [study.experiment(n) for n in names] if names else list(study.experiments)
     weights = None if opts.smoke else parse_weights(opts.weights)
     out_parent = Path(opts.out or f"runs/{study.id}")
+    check_output_folders(out_parent, [out_parent / e.name for e in exps])
     dirs: list[Path] = []
     with run_dir_locks(), tempfile.TemporaryDirectory(prefix="lungxray-") as tmp:
         with stage("generating the smoke dataset" if opts.smoke else "finding the dataset"):  # lists, decodes nothing
@@ -250,6 +263,34 @@ def run_study(study: Study, opts: RunOptions) -> list[Path]:
 
         log.info("wrote %s", write_summary(out_parent))
     return dirs
+
+
+OUT_WAY = "pass --out a folder you can write, on a disk with room"
+MIN_FREE = 20 << 20  # what any run writes besides its weights (CSVs, results, the PDF); the weights are checked
+                     # once the model is built (lungxray.run.guard.check_free_space)
+
+
+def check_output_folders(out_parent: Path, run_folders: Sequence[Path]) -> None:
+    """Before any work: ``--out`` and the temporary folder are writable folders with room; each run folder's
+    name is possible there (not a file, not too long)."""
+    from lungxray._util.paths import UnwritableFolderError, writable_folder
+
+    writable_folder(out_parent, "--out", OUT_WAY, MIN_FREE)
+    for d in run_folders:
+        if d.exists() and not d.is_dir():
+            raise UnwritableFolderError(f"run folder {d} is a file, not a folder: {OUT_WAY}")
+        try:
+            limit = os.pathconf(out_parent, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            limit = 255
+        if len(os.fsencode(d.name)) + len("-99") > limit:
+            raise UnwritableFolderError(f"run folder {d}: its name is longer than the file system allows: {OUT_WAY}")
+    try:
+        tmp = tempfile.gettempdir()
+    except FileNotFoundError:
+        raise UnwritableFolderError("no usable temporary folder: set TMPDIR to a writable folder with room") \
+            from None
+    writable_folder(tmp, "the temporary folder", "set TMPDIR to a writable folder with room")
 
 
 def run_set(study: Study, exp: Experiment, choices: dict[str, str], opts: RunOptions, data: DataSource,
@@ -328,3 +369,53 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     result = assemble(study, exp, choices, cfg, provenance(cfg, data, prep, fitted, facts), fitted, ev, extra, facts)
     write_run(run_dir, result, study, preds, fitted, facts.started)
     return run_dir
+
+
+def made_already(out: Path, cfg: RunConfig, opts: RunOptions, weights: str | None, split_seed: int) -> Path | None:
+    """The run folder this command made before, kept instead of trained again; None: train.
+
+    - A folder whose run wrote results.json and was stopped before report.pdf (``kill -9``) gets its report
+      rendered from its results; when it is this command's run it is the run, else a new run follows in ``-2``.
+    - In a ``--runs`` set, a finished seed folder of this configuration is a member as it is, so a rerun of an
+      interrupted set keeps its finished seeds, resumes the interrupted one and runs the rest; one of another
+      configuration is refused (the aggregate would mix configurations).
+    ``--overwrite`` trains anew."""
+    from lungxray.report.pdf import write_report
+    from lungxray.results.files import REPORT, load_results
+    from lungxray.run.guard import claim_run_dir, finished, run_folder_for, unreported
+
+    if opts.overwrite:
+        return None
+    in_set = opts.runs > 1
+    target = out if in_set and finished(out) else run_folder_for(out)
+    if not (finished(target) or unreported(target)):
+        return None
+    res = load_results(target)
+    differs = differences(res, cfg, opts, weights, split_seed)
+    if in_set and differs:
+        raise LungxrayError(f"{target} holds a run of another configuration ({'; '.join(differs)}): a --runs set "
+                            "aggregates one configuration. Pass --overwrite to replace the set, or another --out.")
+    if unreported(target):
+        claim_run_dir(target)  # locked while its report is written
+        log.warning("%s: the run finished but was stopped before its report; writing report.pdf from its "
+                    "results.json (nothing is retrained)", target)
+        write_report(res, target / REPORT)
+    if differs:
+        return None  # its report done; this command's run goes to the next free folder
+    log.info("%s: this run finished earlier; kept (pass --overwrite to train it again)", target)
+    return target
+
+
+def differences(res: RunResult, cfg: RunConfig, opts: RunOptions, weights: str | None, split_seed: int) -> list[str]:
+    """How a stored run differs from the run this command would make (empty: the same run)."""
+    from lungxray.results.types import NOT_APPLICABLE
+
+    want_weights = NOT_APPLICABLE if not cfg.model.uses_pretrained else "none" if weights is None else weights
+    pairs = (("seed", res.provenance.seed, opts.seed), ("split seed", res.provenance.split_seed, split_seed),
+             ("weights", res.provenance.weights, want_weights), ("smoke", res.smoke, opts.smoke),
+             ("--manifest", res.provenance.manifest_given, opts.manifest))
+    out = [f"{what} {a!r}, now {b!r}" for what, a, b in pairs if a != b]
+    if res.config != cfg:
+        changed = [k for k in vars(cfg) if getattr(res.config, k, None) != getattr(cfg, k)]
+        out.append(f"configuration: {', '.join(changed) or 'differs'}")
+    return out
