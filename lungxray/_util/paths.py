@@ -33,29 +33,47 @@ def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def writable_folder(path: Path | str, what: str, way_out: str, need_bytes: int = 0) -> Path:
-    """``path`` as a folder this process can write ``need_bytes`` into, created if missing; else an error.
-
-    ``what`` names the folder for the user (``--out``, ``$LUNGXRAY_CACHE``); ``way_out`` says what to do."""
-    path = Path(path).expanduser()
-    for p in (path, *path.parents):
-        if p.exists() or p.is_symlink():
-            if not p.is_dir():
-                where = "" if p == path else f" ({p} is a file)"
-                raise UnwritableFolderError(f"{what} {path} is not a folder{where}: {way_out}")
-            break
+def _name_max(folder: Path) -> int:
     try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UnwritableFolderError(f"{what} {path} cannot be created ({_why(exc)}): {way_out}") from None
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def writable_folder(path: Path | str, what: str, way_out: str, need_bytes: int = 0, create: bool = True) -> Path:
+    """``path`` as a folder this process can write ``need_bytes`` into; else one clear error.
+
+    ``what`` names the folder for the user (``--out``, ``$LUNGXRAY_CACHE``); ``way_out`` says what to do. With
+    ``create`` a missing folder is made; without, the nearest folder that exists is checked in its place (so a
+    refused run leaves nothing behind) and the missing names must fit the file system."""
+    path = Path(path).expanduser()
+    existing = path
+    while not (existing.exists() or existing.is_symlink()) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "" if existing == path else f" ({existing} is a file)"
+        raise UnwritableFolderError(f"{what} {path} is not a folder{where}: {way_out}")
+    missing = path.relative_to(existing).parts if existing != path else ()
+    limit = _name_max(existing)
+    too_long = [n for n in missing if len(os.fsencode(n)) > limit]
+    if too_long:
+        raise UnwritableFolderError(f"{what} {path}: the name {too_long[0][:40]}... is longer than the file system "
+                                    f"allows ({limit} bytes): {way_out}")
+    if create and missing:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UnwritableFolderError(f"{what} {path} cannot be created ({_why(exc)}): {way_out}") from None
+        existing = path
     try:  # the only test that holds for every cause (modes, ACLs, read-only mounts, quotas): write a file
-        fd, probe = tempfile.mkstemp(dir=path, prefix=".lungxray-probe-")
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=".lungxray-probe-")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise UnwritableFolderError(f"{what} {path} is not writable ({_why(exc)}): {way_out}") from None
-    free = shutil.disk_usage(path).free
+        raise UnwritableFolderError(f"{what} {path} is not writable ({_why(exc)}" +
+                                    (f" in {existing}" if existing != path else "") + f"): {way_out}") from None
+    free = shutil.disk_usage(existing).free
     if free < need_bytes:
-        raise DiskFullError(f"not enough disk space in {what} {path}: {need_bytes / MB:.0f} MB needed, "
+        raise DiskFullError(f"not enough disk space for {what} {path}: {need_bytes / MB:.0f} MB needed, "
                             f"{free / MB:.0f} MB free: {way_out}")
     return path

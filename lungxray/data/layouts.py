@@ -174,6 +174,7 @@ class SplitClassFolders:
             for folder in sorted((root / self.base / split).iterdir()):
                 if folder.is_dir():
                     by_case.setdefault(folder.name.casefold(), []).append(folder)
+            for folder in sorted((root / self.base / split).iterdir()):
                 rel = folder.relative_to(root).as_posix()
                 if not folder.is_dir():
                     res.skipped.append((rel, "file outside any class folder"))
@@ -186,7 +187,8 @@ class SplitClassFolders:
                 twins = by_case[folder.name.casefold()]
                 if len(twins) > 1:
                     if folder == twins[0]:
-                        res.conflicts.append(conflict_text(root, twins, self.canonical(twins[0].name)))
+                        known = [lab for lab in map(self.canonical, (t.name for t in twins)) if lab in self.classes]
+                        res.conflicts.append(conflict_text(root, twins, (known or [label])[0]))
                     continue
                 if label not in self.classes:
                     res.skipped.append((rel + "/", f"folder does not map to a known class ({', '.join(self.classes)})"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -271,20 +270,12 @@ MIN_FREE = 20 << 20  # what any run writes besides its weights (CSVs, results, t
 
 
 def check_output_folders(out_parent: Path, run_folders: Sequence[Path]) -> None:
-    """Before any work: ``--out`` and the temporary folder are writable folders with room; each run folder's
-    name is possible there (not a file, not too long)."""
+    """Before any work (and creating nothing): ``--out`` and each run folder in it can be made and written, with
+    room; so can the temporary folder."""
     from lungxray._util.paths import UnwritableFolderError, writable_folder
 
-    writable_folder(out_parent, "--out", OUT_WAY, MIN_FREE)
     for d in run_folders:
-        if d.exists() and not d.is_dir():
-            raise UnwritableFolderError(f"run folder {d} is a file, not a folder: {OUT_WAY}")
-        try:
-            limit = os.pathconf(out_parent, "PC_NAME_MAX")
-        except (OSError, ValueError):
-            limit = 255
-        if len(os.fsencode(d.name)) + len("-99") > limit:
-            raise UnwritableFolderError(f"run folder {d}: its name is longer than the file system allows: {OUT_WAY}")
+        writable_folder(d, "--out", OUT_WAY, MIN_FREE, create=False)
     try:
         tmp = tempfile.gettempdir()
     except FileNotFoundError:
