@@ -33,6 +33,15 @@ def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def _exists(path: Path) -> bool:
+    """Whether anything (a dangling link too) is there; a name too long for the file system is not."""
+    try:
+        path.lstat()
+        return True
+    except OSError:  # missing, a file where a folder should be on the way, or a name too long
+        return False
+
+
 def _name_max(folder: Path) -> int:
     try:
         return os.pathconf(folder, "PC_NAME_MAX")
@@ -48,7 +57,7 @@ def writable_folder(path: Path | str, what: str, way_out: str, need_bytes: int =
     refused run leaves nothing behind) and the missing names must fit the file system."""
     path = Path(path).expanduser()
     existing = path
-    while not (existing.exists() or existing.is_symlink()) and existing != existing.parent:
+    while not _exists(existing) and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
         where = "" if existing == path else f" ({existing} is a file)"

@@ -406,7 +406,15 @@ def differences(res: RunResult, cfg: RunConfig, opts: RunOptions, weights: str |
              ("weights", res.provenance.weights, want_weights), ("smoke", res.smoke, opts.smoke),
              ("--manifest", res.provenance.manifest_given, opts.manifest))
     out = [f"{what} {a!r}, now {b!r}" for what, a, b in pairs if a != b]
-    if res.config != cfg:
-        changed = [k for k in vars(cfg) if getattr(res.config, k, None) != getattr(cfg, k)]
+    stored, wanted = _as_json(res.config), _as_json(cfg)  # as results.json holds it: tuples are lists there
+    if stored != wanted:
+        changed = [k for k in wanted if stored.get(k) != wanted[k]]
         out.append(f"configuration: {', '.join(changed) or 'differs'}")
     return out
+
+
+def _as_json(cfg: RunConfig) -> dict:
+    import dataclasses
+    import json
+
+    return json.loads(json.dumps(dataclasses.asdict(cfg), default=str))
