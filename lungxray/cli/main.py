@@ -130,6 +130,10 @@ def _audit(a: argparse.Namespace) -> int:
 
 
 def _bench(a: argparse.Namespace) -> int:
+    if a.cache_check:
+        from lungxray.cli.bench_cache import main as cache_main
+
+        return cache_main(a.data_dir, a.images, a.json)
     if a.data_stage:
         from lungxray.cli.bench_data import DATASETS, run
 
@@ -335,6 +339,10 @@ def _add_bench(sub: Any) -> None:
                    help="with --data-stage: generate this share of the real count (repeatable: one measurement each; "
                    "default 1.0); the text output extrapolates linearly to the full count")
     b.add_argument("--work", metavar="DIR", help="with --data-stage: keep the generated files here (reused next time)")
+    b.add_argument("--cache-check", action="store_true",
+                   help="instead: what checking a decode-cache entry's sha256 on every read costs, against decoding "
+                   "(ratios; PNGs from --data-dir, else the shared COVID-19 data, else generated)")
+    b.add_argument("--images", type=int, default=200, help="with --cache-check: images timed (default 200)")
     b.set_defaults(fn=_bench)
 
 
