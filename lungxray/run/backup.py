@@ -18,6 +18,7 @@ from pathlib import Path
 
 import keras
 
+from lungxray.results.files import atomic_write_text
 from lungxray.run.guard import disk_full_error, is_disk_full
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,7 @@ class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):
         try:
             self.model.save_weights(str(tw), overwrite=True)
             meta = {"epoch": self._current_epoch, "batch": self._last_batch_seen, "weights_sha256": _sha256(tw)}
-            with open(tm, "w") as fh:
-                fh.write(json.dumps(meta))
-                fh.flush()
-                os.fsync(fh.fileno())
+            atomic_write_text(tm, json.dumps(meta))  # fsynced; moved in beside the weights below
         except BaseException as exc:
             tw.unlink(missing_ok=True)
             tm.unlink(missing_ok=True)
