@@ -203,3 +203,16 @@ def test_a_class_folder_linked_from_outside_is_not_read(tmp_path):
     assert all("outside the dataset folder" in why for f, why in found.scan.skipped if f.startswith("Normal/"))
     with pytest.raises(DataError, match="Normal"):
         prepare(DataSource("syakuroh-4class", data.root), cfg, split_seed=1, allow_count_mismatch=True)
+
+
+def test_a_cache_entry_deleted_while_a_streamed_run_reads_it_is_decoded_again(tmp_path, caplog):
+    """`lungxray cache --clear` (or a cleaner) during a run that streams from the cache."""
+    root = tmp_path / "d"
+    recs = _images(root)
+    cache = DecodeCache(tmp_path / "cache")
+    streamed = _pipeline(root, recs, cache, ram_budget=0)
+    want = streamed.arrays("train")[0]
+    cache.clear()
+    caplog.set_level(logging.WARNING)
+    np.testing.assert_array_equal(streamed.arrays("train")[0], want)
+    assert "cannot be read" in caplog.text and "decoding" in caplog.text

@@ -60,7 +60,9 @@ def writable_folder(path: Path | str, what: str, way_out: str, need_bytes: int =
     while not _exists(existing) and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        where = "" if existing == path else f" ({existing} is a file)"
+        what_it_is = (f"a symbolic link to {os.readlink(existing)}, which does not exist" if existing.is_symlink()
+                      and not existing.exists() else "a file")
+        where = "" if existing == path else f" ({existing} is {what_it_is})"
         raise UnwritableFolderError(f"{what} {path} is not a folder{where}: {way_out}")
     missing = path.relative_to(existing).parts if existing != path else ()
     limit = _name_max(existing)

@@ -104,8 +104,9 @@ def prepare(data: DataSource, cfg: RunConfig, *, split_seed: int, manifest: str 
         records = read_manifest(manifest, data.root, cfg.classes)
         missing = [r.path for r in records if r.path not in hashes]
         if missing:
-            raise DataError(f"--manifest {manifest} names {len(missing)} file(s) that cannot be decoded: "
-                            f"{', '.join(missing[:5])}. Fix or remove them, or drop --manifest.")
+            raise DataError(f"--manifest {manifest} names {len(missing)} file(s) this run does not read (unreadable, "
+                            f"or skipped: see the lines above): {', '.join(missing[:5])}. Fix or remove them, or "
+                            "drop --manifest.")
         check_manifest_content(manifest, hashes, data.spec.key)
     else:
         records = make_split(records, cfg.split, split_seed)

@@ -19,7 +19,7 @@ from lungxray._util.env import DEBUG, check_environment, flag
 from lungxray._util.progress import keras_verbosity, stage
 from lungxray._util.shutdown import stop_input_pipelines
 from lungxray._util.version import VersionAction
-from lungxray.errors import LungxrayError
+from lungxray.errors import LungxrayError, ResultsError
 from lungxray.judge.verdict import design_of, reach
 from lungxray.results.types import RunResult
 from lungxray.run.prepare import DataSource, prepare
@@ -58,7 +58,7 @@ def build_parser(study: Study) -> argparse.ArgumentParser:
     m.add_argument("--runs", type=int, default=1, metavar="K",
                    help="train K times with seeds SEED..SEED+K-1 on one split (made with SEED); each run is kept "
                    "in <experiment>/seed-N/ and aggregate.json holds mean ± std, the interval where one more run "
-                   "lands and the verdicts")
+                   "lands and the verdicts; the same command again after an interruption keeps the finished seeds")
     m.add_argument("--resplit", action="store_true",
                    help="with --runs K: every run draws its own split (and, with a random subset variant, its own "
                    "images) from its seed, so the spread over seeds includes which images were used")
@@ -381,7 +381,11 @@ def made_already(out: Path, cfg: RunConfig, opts: RunOptions, weights: str | Non
     target = out if in_set and finished(out) else run_folder_for(out)
     if not (finished(target) or unreported(target)):
         return None
-    res = load_results(target)
+    try:
+        res = load_results(target)
+    except ResultsError as exc:
+        raise ResultsError(f"{exc} This command would resume or keep that run folder: pass --overwrite to replace "
+                           "it, or another --out.") from None
     differs = differences(res, cfg, opts, weights, split_seed)
     if in_set and differs:
         raise LungxrayError(f"{target} holds a run of another configuration ({'; '.join(differs)}): a --runs set "
