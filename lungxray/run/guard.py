@@ -171,11 +171,17 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def disk_full_error(exc: BaseException, file: Path | str | None = None) -> DiskFullError:
-    """One line for a write that failed for lack of space: the file and the space left."""
-    file = file or getattr(exc, "filename", None) or (held_run_dirs() or _claimed or [Path.cwd()])[-1]
-    free = free_bytes(Path(file))
-    return DiskFullError(f"no space left on device writing {file} ({free / MB:.0f} MB free). The last finished "
-                         "epoch's backup is kept: free some space and run the same command again to resume.")
+    """One line for a write that failed for lack of space: the file (when known) and the space left, and the
+    backup only where one exists."""
+    file = file or getattr(exc, "filename", None)
+    where = Path(file) if file else (held_run_dirs() or _claimed or [Path.cwd()])[-1]
+    free = free_bytes(where)
+    what = f"writing {file}" if file else f"(a write of this run; {where} is on that disk)"
+    dirs = held_run_dirs() or _claimed
+    kept = any((d / "backup").is_dir() for d in dirs)
+    then = ("The last finished epoch's backup is kept: free some space and run the same command again to resume."
+            if kept else "Free some space (or pass --out on another disk) and run the same command again.")
+    return DiskFullError(f"no space left on device {what} ({free / MB:.0f} MB free). {then}")
 
 
 # --- interrupts ------------------------------------------------------------------------------
