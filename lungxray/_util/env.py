@@ -19,7 +19,9 @@ variable                    form       meaning
 
 A flag is ``1``, ``true``, ``yes`` or ``on`` (set) or ``0``, ``false``, ``no``, ``off`` or empty (not set), in
 any case. An empty folder, bytes or count variable counts as unset. ``CI`` (set by CI services, not ours) is
-read leniently: any value but empty, ``0`` or ``false`` turns progress bars off.
+read leniently: any value but empty, ``0`` or ``false`` turns progress bars off. Other tools' folders read
+here (``TORCH_HOME``, ``XDG_CACHE_HOME``, for ``lungxray weights --check``) go through ``folder`` too;
+``KERAS_HOME`` and ``TF_CPP_MIN_LOG_LEVEL`` are read by Keras and TensorFlow themselves.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@ whether what is in place is the published file."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lungxray._util import env
 from lungxray.models.weight_files import (
     KERAS_CACHE,
     WeightFile,
@@ -31,8 +31,8 @@ def needed_files(studies) -> list[Needed]:
 
 
 def torch_hub_dir() -> Path:
-    home = os.environ.get("TORCH_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "torch")
-    return Path(home).expanduser() / "hub" / "checkpoints"
+    home = env.folder("TORCH_HOME") or (env.folder("XDG_CACHE_HOME") or Path("~/.cache").expanduser()) / "torch"
+    return home / "hub" / "checkpoints"
 
 
 def candidates(f: WeightFile, given: list[Path]) -> list[Path]:
