@@ -216,3 +216,32 @@ def test_a_cache_entry_deleted_while_a_streamed_run_reads_it_is_decoded_again(tm
     caplog.set_level(logging.WARNING)
     np.testing.assert_array_equal(streamed.arrays("train")[0], want)
     assert "cannot be read" in caplog.text and "decoding" in caplog.text
+
+
+def test_a_read_only_cache_that_holds_the_entries_still_serves_them(tmp_path, monkeypatch, caplog):
+    """Root ignores modes: a read-only cache is simulated where every write starts (the probe and atomic writes)."""
+    import errno
+    import tempfile
+
+    import lungxray.data.cache as C
+    from lungxray._util.paths import UnwritableFolderError
+    from lungxray.data.cache import screen_decode
+
+    root = tmp_path / "d"
+    recs = _images(root)
+    image = ImageConfig(16, "rgb")
+    cache = DecodeCache(tmp_path / "cache")
+    screen_decode(root, recs, image, cache, quiet=True)
+    moved = tmp_path / "moved"  # the dataset somewhere else: the stat index does not know these paths
+    shutil.copytree(root, moved)
+
+    def read_only(*a, **kw):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(C, "atomic_write_text", read_only)
+    good, bad, _ = screen_decode(moved, recs, image, cache, quiet=True)
+    assert len(good) == len(recs) and not bad
+    write_png(moved / "new.png", size=(31, 29), seed=7)  # an image the cache lacks: a clear error, no traceback
+    with pytest.raises(UnwritableFolderError, match=r"cannot write the decode cache entry .*LUNGXRAY_CACHE"):
+        screen_decode(moved, [*recs, Record("new.png", "a", "train")], image, cache, quiet=True)

@@ -318,7 +318,11 @@ def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | No
         unknown = sum(1 for r in records if not (index.get(r.path) and cache.has(index[r.path][5], image)))
         if unknown:
             h, w, c = cache.shape(image)
-            cache.require_room(unknown * (h * w * c + DIGEST))
+            try:
+                cache.require_room(unknown * (h * w * c + DIGEST))
+            except UnwritableFolderError as exc:  # a read-only cache filled elsewhere may hold them all: a file
+                log.info("%s; using the entries it holds (a missing one is an error)", exc)  # it lacks fails in put
+
     real_root = Path(root).resolve()
 
     def one(r: Record) -> tuple[str | None, str | None]:
@@ -331,7 +335,10 @@ def screen_decode(root: Path, records: Sequence[Record], image: ImageConfig | No
     finally:  # on Ctrl-C, drop the queued files instead of decoding them all first
         pool.shutdown(wait=True, cancel_futures=True)
     if seen:
-        cache.save_index(root, seen)
+        try:
+            cache.save_index(root, seen)
+        except LungxrayError as exc:  # the index only saves hashing next time
+            log.warning("%s; the next run hashes these files again", exc)
     from lungxray.data.verify import partition
 
     return partition(list(records), outcomes)
