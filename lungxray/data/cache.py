@@ -404,7 +404,6 @@ class DecodedStore:
         self.nbytes = len(self.shas) * h * w * c
         self.budget = ram_budget() if budget is None else budget
         self.in_memory = self.nbytes <= self.budget
-        self.paths = [str(cache.path(s, image)) for s in self.shas]
         self.grey = False
         self.array: np.ndarray | None = None
         if self.in_memory:
