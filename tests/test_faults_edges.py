@@ -230,3 +230,18 @@ def test_check_fails_probabilities_that_contradict_the_predicted_class(committed
 def test_check_fails_probabilities_that_are_no_distribution(committed_run):
     _rewrite_probabilities(committed_run / "predictions.csv", lambda classes, predicted, p: [2 * v for v in p])
     assert any("not distributions" in f for f in check_run(committed_run).failures)
+
+
+def test_a_backup_beyond_the_requested_epochs_is_refused_not_reported_as_this_run(tmp_path):
+    """--epochs 5 interrupted after epoch 4, rerun with --epochs 3 into the same folder: Keras would train nothing
+    and the run would report four epochs as three."""
+    from lungxray.errors import LungxrayError
+    from lungxray.run.backup import METADATA, refuse_backup_beyond
+
+    backup = tmp_path / "backup"
+    refuse_backup_beyond(backup, 3)  # no backup: a new run
+    backup.mkdir()
+    (backup / METADATA).write_text('{"epoch": 4, "batch": -1}')
+    refuse_backup_beyond(backup, 4)  # trained, not yet written: resumes to its results
+    with pytest.raises(LungxrayError, match="after epoch 4, beyond the 3 epoch"):
+        refuse_backup_beyond(backup, 3)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import keras
 
+from lungxray.errors import LungxrayError
 from lungxray.results.files import atomic_write_text
 from lungxray.run.guard import disk_full_error, is_disk_full
 
@@ -55,6 +56,27 @@ def backup_problem(weights: Path, meta: Path) -> str | None:
             return None
     except OSError:
         return f"{weights.name} is truncated or damaged (not a readable HDF5 file)"
+
+
+METADATA = "training_metadata.json"  # Keras' name for the backup's epoch record
+
+
+def epochs_done(backup_dir: Path) -> int | None:
+    """Epochs a backup holds (None: no readable backup)."""
+    try:
+        return int(json.loads((Path(backup_dir) / METADATA).read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def refuse_backup_beyond(backup_dir: Path, epochs: int) -> None:
+    """A resume whose backup has trained more epochs than this run asks for would train nothing and report the
+    backup's epochs as this run's: refused."""
+    done = epochs_done(backup_dir)
+    if done is not None and done > epochs:
+        raise LungxrayError(f"{backup_dir} holds a backup after epoch {done}, beyond the {epochs} epoch(s) this run "
+                            "asks for: it cannot resume it. Pass --overwrite to start over, the epoch count of the "
+                            "interrupted run, or another --out.")
 
 
 class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):

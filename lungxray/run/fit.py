@@ -68,6 +68,7 @@ def fit_model(data: DataSource, prep: PreparedData, cfg: RunConfig, opts: FitOpt
 
     from lungxray.models import build_model, n_outputs
     from lungxray.models.weight_files import recording
+    from lungxray.run.backup import refuse_backup_beyond
     from lungxray.run.guard import check_free_space
     from lungxray.run.training import (
         best_epoch,
@@ -78,6 +79,7 @@ def fit_model(data: DataSource, prep: PreparedData, cfg: RunConfig, opts: FitOpt
         set_precision,
     )
 
+    refuse_backup_beyond(run_dir / "backup", cfg.train.epochs)  # before any work
     op_det = set_determinism(opts.seed)
     binary = cfg.binary_positive is not None
     if binary and cfg.classes[1] != cfg.binary_positive:
