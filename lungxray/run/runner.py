@@ -342,9 +342,13 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
 
     facts = RunFacts(opts.seed, weights, opts.smoke, opts.jit, opts.strategy, command_line(study), time.time())
     cfg = study.resolve(exp, choices, smoke=opts.smoke, epochs=opts.epochs)
+    split_seed = opts.seed if opts.split_seed is None else opts.split_seed
+    done = made_already(out, cfg, opts, weights, split_seed)
+    if done is not None:
+        return done
     with stage(f"{study.id}/{exp.name}: checking, decoding and splitting the images"):
-        prep = prepare(data, cfg, split_seed=opts.seed if opts.split_seed is None else opts.split_seed,
-                       manifest=opts.manifest, allow_count_mismatch=opts.allow_count_mismatch)
+        prep = prepare(data, cfg, split_seed=split_seed, manifest=opts.manifest,
+                       allow_count_mismatch=opts.allow_count_mismatch)
     run_dir = claim_run_dir(out, opts.overwrite)  # locked for this process; a busy folder refuses
     log.info("%s/%s -> %s", study.id, exp.name, run_dir)
     R.atomic_write_text(run_dir / R.MANIFEST, manifest_text(prep.records, prep.hashes))  # with each file's sha256
