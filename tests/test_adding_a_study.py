@@ -33,7 +33,8 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 def test_the_guide_names_every_step_the_test_takes():
     guide = (ROOT / "docs" / "adding-a-study.md").read_text()
-    for step in ("lungxray.studies", "--list-variants", "--smoke", "lungxray check", "lungxray audit", "STUDY"):
+    for step in ("lungxray.studies", "lungxray register", "--list-variants", "--smoke", "lungxray check",
+                 "lungxray audit", "STUDY"):
         assert step in guide, step
 
 
@@ -58,4 +59,6 @@ def test_a_study_written_by_the_guide_runs_under_smoke_and_passes_check(tmp_path
     assert (out / "cnn" / "report.pdf").stat().st_size > 0
     check = _run(["-m", "lungxray", "check", str(out)], env, tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "1 passed" in check.stdout
+    # the run, and the study module against its committed registration.json (step 4)
+    assert "tinyct: tolerances, primary rows and test-set sizes as registered" in check.stdout
+    assert "check: 2 passed, 0 failed" in check.stdout
