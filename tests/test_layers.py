@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lungxray"
 
 #: lowest first; a module may import from its own layer and any layer before it
-LAYERS = ("errors", "_util", "spec", "results", "data", "models", "judge", "audit", "report", "run", "cli",
+LAYERS = ("errors", "_util", "spec", "results", "data", "models", "judge", "audit", "report", "run", "sweep", "cli",
           "__main__")
 ROOT_MODULES = {"__init__.py", "__main__.py", "errors.py"}
 

@@ -1,4 +1,4 @@
-"""``python -m lungxray``: verify-data, check, report, rescore, register, audit, bench, weights, studies, table.
+"""``python -m lungxray``: verify-data, check, report, rescore, register, audit, bench, weights, studies, table, sweep.
 
 Conventions: ``--version``; ``--json`` on every subcommand prints one JSON document and nothing
 else on stdout (logs, warnings and progress bars go to stderr); TensorFlow's start-up lines are
@@ -171,6 +171,12 @@ def _run(a: argparse.Namespace) -> int:
     return run_main(get_study(a.study), a.args)
 
 
+def _sweep(a: argparse.Namespace) -> int:
+    from lungxray.cli.sweep import run
+
+    return run(a, a.argv)
+
+
 def _studies(a: argparse.Namespace) -> int:
     from lungxray.spec.study import load_studies
 
@@ -232,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_studies(sub)
     _add_run(sub)
     _add_table(sub)
+    from lungxray.cli.sweep import add_parser as add_sweep
+
+    add_sweep(sub, _sweep)
     return p
 
 
@@ -407,6 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     quiet_tensorflow(verbose="--verbose-tf" in args)  # before anything imports TensorFlow
     a = build_parser().parse_args(args)
+    a.argv = args[args.index(a.study) + 1:] if a.cmd == "sweep" and a.study in args else []
     if a.verbose_tf:  # given abbreviated: parsing imports no TensorFlow, so this is still in time
         quiet_tensorflow(verbose=True)
     if a.cmd != "run":  # a study run sets up its own logging (progress lines unless -q)

@@ -169,6 +169,7 @@ class RunOptions:
     strategy: str = "none"
     resplit: bool = False  # with runs > 1: split seed = run seed
     tensorboard: bool = False  # TensorBoard logs in <run folder>/tensorboard
+    command: str | None = None  # recorded in results.json (None: this process's command line)
 
     @classmethod
     def from_args(cls, a: argparse.Namespace) -> RunOptions:
@@ -340,7 +341,8 @@ def run_experiment(study: Study, exp: Experiment, choices: dict[str, str], opts:
     from lungxray.run.fit import FitOptions, fit_model
     from lungxray.run.guard import claim_run_dir
 
-    facts = RunFacts(opts.seed, weights, opts.smoke, opts.jit, opts.strategy, command_line(study), time.time())
+    facts = RunFacts(opts.seed, weights, opts.smoke, opts.jit, opts.strategy, opts.command or command_line(study),
+                     time.time())
     cfg = study.resolve(exp, choices, smoke=opts.smoke, epochs=opts.epochs)
     split_seed = opts.seed if opts.split_seed is None else opts.split_seed
     done = made_already(out, cfg, opts, weights, split_seed)
