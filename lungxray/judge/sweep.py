@@ -33,7 +33,7 @@ from scipy.stats import t as student
 
 from lungxray.judge import variance as VM
 from lungxray.judge.printed import rounding
-from lungxray.judge.verdict import CONSISTENT, NOT_REPRODUCED, NOT_SHOWN
+from lungxray.judge.verdict import CONSISTENT, INCONCLUSIVE, NOT_REPRODUCED, NOT_SHOWN
 from lungxray.results.files import load_results
 from lungxray.results.sweep import (
     BEYOND,
@@ -132,13 +132,20 @@ def _effect(key: Key, point: _Point, default: _Point, tolerance: float) -> Effec
     seeds = sorted(set(a) & set(b))
     if len(seeds) < 2:
         return Effect(variant, choice, point.name, None, None, None, len(seeds), NO_PAIRS)
-    d = np.array([a[s] - b[s] for s in seeds])
+    mean, lo, hi, moves = paired_effect(np.array([a[s] - b[s] for s in seeds]), tolerance)
+    return Effect(variant, choice, point.name, mean, lo, hi, len(seeds), moves)
+
+
+def paired_effect(differences: np.ndarray, tolerance: float) -> tuple[float, float, float, str]:
+    """(mean, lo, hi, what it shows) of K >= 2 seed-paired differences: the 90% Student interval of their mean
+    and, against ``tolerance``, the two one-sided tests of a verdict (each at 5%)."""
+    d = np.asarray(differences, dtype=float)
     mean, sd, k = float(d.mean()), float(d.std(ddof=1)), len(d)
     half = float(student.ppf(1 - VM.ALPHA, k - 1)) * sd / math.sqrt(k)
     lo, hi = mean - half, mean + half
     within, beyond = VM.classify(lo, hi, tolerance)
-    moves = (BEYOND if beyond else WITHIN if within else MOVES_SOME if lo > 0 or hi < 0 else EFFECT_NOT_SHOWN)
-    return Effect(variant, choice, point.name, mean, lo, hi, k, moves)
+    moves = BEYOND if beyond else WITHIN if within else MOVES_SOME if lo > 0 or hi < 0 else EFFECT_NOT_SHOWN
+    return mean, lo, hi, moves
 
 
 def sentence(curve: MetricCurve) -> str:
@@ -167,8 +174,11 @@ def sentence(curve: MetricCurve) -> str:
     elif by[NOT_SHOWN]:
         reach = (f"no reading is shown consistent (equivalence untestable at this tolerance); "
                  f"not shown to differ at {', '.join(by[NOT_SHOWN])}")
-    else:
+    elif any(c.verdict in (INCONCLUSIVE,) for c in judged):
         reach = "no reading is shown consistent or shown to differ (inconclusive)"
+    else:
+        shown = sorted({c.verdict for c in curve.points})
+        reach = f"no point has a verdict on the paper ({', '.join(shown)})"
     return f"{head}: {moves}; {reach}."
 
 

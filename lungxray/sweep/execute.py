@@ -30,6 +30,9 @@ RAY_MISSING = ("python -m lungxray sweep runs its trials on Ray, which is not in
                "another in this process")
 
 
+HEARTBEAT_S = 60.0  # a progress line at least this often while trials run on Ray
+
+
 @dataclass(frozen=True)
 class TrialSettings:
     """What every trial of a sweep shares; plain values, sent to Ray workers as they are."""
@@ -167,7 +170,11 @@ def run_on_ray(settings: TrialSettings, trials: Sequence[Trial], placement: RayP
     out: dict[Trial, Outcome] = {}
     try:
         while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
+            done, _ = ray.wait(list(pending), num_returns=1, timeout=HEARTBEAT_S)
+            if not done:  # a trial takes minutes: say that the sweep is alive, and how far
+                log.info("sweep: %d trial(s) running or queued, %.0f s since the first started", len(pending),
+                         time.monotonic() - started)
+                continue
             t = pending.pop(done[0])
             try:
                 seconds = ray.get(done[0])

@@ -8,15 +8,17 @@ run again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lungxray._util.progress import stage
+from lungxray.errors import LungxrayError
 from lungxray.results.sweep import (
     FAILED,
     KEPT,
@@ -77,8 +79,8 @@ def run_sweep(study: Study, opts: SweepOptions, command: str) -> tuple[list[Path
         log.info("sweep %s/%s: %d points x %d seeds (%s; %s): %s", study.id, p.experiment, len(p.points),
                  len(p.seeds), p.grid, p.design, ", ".join(pt.name for pt in p.points))
     started = time.time()
-    with tempfile.TemporaryDirectory(prefix="lungxray-sweep-") as tmp:
-        data_dir = prepare_data(study, plans, opts, Path(tmp), cache.root)
+    with cache_in_environment(cache.root), tempfile.TemporaryDirectory(prefix="lungxray-sweep-") as tmp:
+        data_dir = prepare_data(study, plans, opts, Path(tmp))
         settings = TrialSettings(study.id, str(root), data_dir, opts.weights, opts.epochs, opts.smoke,
                                  opts.allow_count_mismatch, opts.runs, str(cache.root), command)
         trials = [t for p in plans for t in p.trials]
@@ -86,7 +88,8 @@ def run_sweep(study: Study, opts: SweepOptions, command: str) -> tuple[list[Path
             kept = kept_trials(study, settings, trials)
         todo = [t for t in trials if t not in kept]
         log.info("sweep: %d trial(s) to run, %d finished earlier and kept", len(todo), len(kept))
-        outcomes, backend = execute(settings, todo, opts, len(trials), len(kept))
+        outcomes, backend = execute(settings, todo, opts, len(trials), len(kept)) if todo else \
+            ({}, earlier_backend(root, plans))
     outcomes.update(kept)
     written = [finish(study, p, outcomes, root / p.experiment, command, backend, time.time() - started)
                for p in plans]
@@ -94,14 +97,12 @@ def run_sweep(study: Study, opts: SweepOptions, command: str) -> tuple[list[Path
     return written, failed
 
 
-def prepare_data(study: Study, plans: Sequence[Plan], opts: SweepOptions, tmp: Path, cache_root: Path) -> str | None:
+def prepare_data(study: Study, plans: Sequence[Plan], opts: SweepOptions, tmp: Path) -> str | None:
     """Find (or, for a smoke sweep, generate) the data once, check it for every point as a run would (counts,
     subset, split: a bad dataset stops the sweep here, not in every trial) and decode it into the shared cache, so
     that trials read decoded images (decoded once for the whole sweep, per machine)."""
-    from lungxray._util.env import CACHE
     from lungxray.run.prepare import DataSource, prepare
 
-    os.environ[CACHE] = str(cache_root)  # trials in this process (serial) and the Ray workers use this cache
     first = study.resolve(plans[0].experiment, smoke=opts.smoke)
     with stage("generating the smoke dataset" if opts.smoke else "finding the dataset"):
         if opts.smoke:
@@ -120,6 +121,33 @@ def prepare_data(study: Study, plans: Sequence[Plan], opts: SweepOptions, tmp: P
                     prepare(data, cfg, split_seed=p.trials[0].split_seed,
                             allow_count_mismatch=opts.allow_count_mismatch)
     return str(data.root.resolve())
+
+
+@contextlib.contextmanager
+def cache_in_environment(root: Path) -> Iterator[None]:
+    """``$LUNGXRAY_CACHE`` set to the sweep's cache while it runs (the trials in this process and the Ray workers
+    started in it read it), then as it was."""
+    from lungxray._util.env import CACHE
+
+    before = os.environ.get(CACHE)
+    os.environ[CACHE] = str(root)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(CACHE, None)
+        else:
+            os.environ[CACHE] = before
+
+
+def earlier_backend(root: Path, plans: Sequence[Plan]) -> str:
+    """How the trials ran, when this invocation ran none (every one was kept): what the earlier sweep.json says."""
+    for p in plans:
+        try:
+            return SweepResult.load(root / p.experiment / SWEEP).backend
+        except LungxrayError:
+            continue
+    return "none (every trial finished earlier)"
 
 
 def kept_trials(study: Study, settings: TrialSettings, trials: Sequence[Trial]) -> dict[Trial, Outcome]:
