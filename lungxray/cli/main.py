@@ -130,6 +130,10 @@ def _audit(a: argparse.Namespace) -> int:
 
 
 def _bench(a: argparse.Namespace) -> int:
+    if a.sweep:
+        from lungxray.cli.bench_sweep import main as sweep_main
+
+        return sweep_main(a.json)
     if a.cache_check:
         from lungxray.cli.bench_cache import main as cache_main
 
@@ -351,6 +355,9 @@ def _add_bench(sub: Any) -> None:
     b.add_argument("--cache-check", action="store_true",
                    help="instead: what checking a decode-cache entry's sha256 on every read costs, against decoding "
                    "(ratios; PNGs from --data-dir, else the shared COVID-19 data, else generated)")
+    b.add_argument("--sweep", action="store_true",
+                   help="instead: a smoke sweep (4 trials) serially and on a local Ray, twice each; Ray's overhead "
+                   "per trial and beyond its own start-up")
     b.add_argument("--images", type=int, default=200, help="with --cache-check: images timed (default 200)")
     b.set_defaults(fn=_bench)
 
