@@ -227,3 +227,14 @@ def test_serial_gives_the_same_trial_folders_as_ray_with_a_cache_of_its_own(smok
     for k in ray_files:
         assert ray_files[k] == serial_files[k], k
     assert DecodeCache(cache_b).usage()[0] == DecodeCache(cache_a).usage()[0] > 0
+
+
+def test_a_sweep_analysed_again_from_its_folders_is_the_same(smoke_sweep):
+    """``lungxray rescore`` analyses committed sweeps again (lungxray.sweep.runner.refresh_sweep): from unchanged
+    points the same sweep.json comes back, notes not doubled."""
+    from lungxray.sweep.runner import refresh_sweep
+
+    out, _, _ = smoke_sweep
+    before = json.loads((out / "lstm" / "sweep.json").read_text())
+    refresh_sweep(out / "lstm")
+    assert json.loads((out / "lstm" / "sweep.json").read_text()) == before

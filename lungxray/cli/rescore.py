@@ -3,7 +3,8 @@
 A run's departures, intervals and verdicts follow from its recorded facts, its predictions.csv and
 the study module (``lungxray.judge.faithful.score``). When the study module changes (a published number
 entered, a tolerance declared) or results.json has an older schema, ``rescore`` recomputes them,
-rewrites results.json and report.pdf, and rebuilds the aggregate of a ``--runs`` set. The model,
+rewrites results.json and report.pdf, rebuilds the aggregate of a ``--runs`` set and analyses a sweep again
+(sweep.json, sweep.pdf). The model,
 its predictions and every training fact stay as they were.
 """
 
@@ -98,4 +99,9 @@ def rescore(root: Path) -> list[Path]:
         members = [agg.parent / d for d in json.loads(agg.read_text())["runs"]]  # any schema: only its members
         write_aggregate(agg.parent, members)
         log.info("rescored %s", agg)
+    from lungxray.results.sweep import SWEEP
+    from lungxray.sweep.runner import refresh_sweep
+
+    for sweep in sorted(root.rglob(SWEEP)):  # analysed again from the rescored points
+        log.info("rescored %s", refresh_sweep(sweep.parent))
     return runs

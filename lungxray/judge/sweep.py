@@ -82,13 +82,13 @@ def analyse(result: SweepResult, folder: Path) -> SweepResult:
     points' folders under ``folder``."""
     points = [_Point(p.name, p.changes, folder) for p in result.points if p.complete]
     if not points:
-        return replace(result, notes=[*result.notes, "no point finished all its seeds: nothing to analyse"])
+        return replace(result, curves=[], compatibility=[], notes=["no point finished all its seeds: nothing to analyse"])
     default = next((p for p in points if p.name == DEFAULT_POINT), None)
     keys = [(r.key, r.source) for r in points[0].agg.comparison]
     curves = [_curve(key, points, default) for key in keys]
     smoke = any(res.smoke for p in points for res in p.runs.values())
     faithful = all(p.agg.faithful for p in points)
-    notes = list(result.notes)
+    notes = []  # the analysis's own notes, made afresh each time (rescore analyses a sweep again)
     if default is None:
         notes.append("the default point did not finish: no effect of a switch can be estimated")
     if any(k == "subset" for p in points for k in p.changes):

@@ -198,9 +198,7 @@ def finish(study: Study, plan: Plan, outcomes: dict[Trial, Outcome], folder: Pat
            duration: float) -> Path:
     """Aggregate every complete point, analyse the grid, write sweep.json and sweep.pdf."""
     from lungxray.judge.seeds import write_aggregate
-    from lungxray.judge.sweep import analyse
     from lungxray.report.aggregate import write_aggregate_report
-    from lungxray.results.files import atomic_write_text
 
     trials, points = [], []
     for pt in plan.points:
@@ -219,11 +217,24 @@ def finish(study: Study, plan: Plan, outcomes: dict[Trial, Outcome], folder: Pat
     result = SweepResult(SWEEP_SCHEMA, study.id, plan.experiment, exp.title, command, backend, plan.grid,
                          list(plan.varied), len(plan.seeds), plan.design, False, None, points, trials,
                          duration_s=round(duration, 1))
-    with stage(f"analysing the sweep of {plan.experiment}"):
+    return write_sweep(result, folder)
+
+
+def write_sweep(result: SweepResult, folder: Path) -> Path:
+    """Analyse the sweep from its point folders and write sweep.json and sweep.pdf."""
+    from lungxray.judge.sweep import analyse
+    from lungxray.report.sweep import write_sweep_report
+    from lungxray.results.files import atomic_write_text
+
+    with stage(f"analysing the sweep of {result.experiment}"):
         result = analyse(result, folder)
     atomic_write_text(folder / SWEEP, result.to_json())
-    from lungxray.report.sweep import write_sweep_report
-
     with stage("writing sweep.pdf"):
         write_sweep_report(result, folder / SWEEP_REPORT)
     return folder / SWEEP
+
+
+def refresh_sweep(folder: Path) -> Path:
+    """A committed sweep analysed again from its (rescored) point folders: ``lungxray rescore`` calls it, so that
+    sweep.json never holds verdicts older than its trials'."""
+    return write_sweep(SweepResult.load(folder), Path(folder))
