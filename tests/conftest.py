@@ -36,3 +36,13 @@ def registered_audit():
     from lungxray.spec.study import load_studies
 
     return tuple(run_audit(load_studies().values()))
+
+
+@pytest.fixture(autouse=True)
+def _progress_quiet_reset():
+    """``-q`` turns progress bars off for the whole process (``lungxray._util.progress.set_quiet``): a test that
+    runs ``main(["-q", ...])`` in-process must not leave the next test quiet."""
+    yield
+    from lungxray._util import progress
+
+    progress.set_quiet(False)
