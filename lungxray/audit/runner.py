@@ -102,7 +102,17 @@ def run_audit(studies: Iterable) -> list[Claim]:
     return out
 
 
+_AUDITED: dict[int, tuple[object, list[Claim]]] = {}  # id(study) -> (the study, its audit), for this process
+
+
 def inconsistent_metrics(study, experiment: str) -> dict[str, str]:
-    """Published metric keys of one experiment that the audit finds inconsistent -> why."""
-    return {c.metric: f"{c.source}: {c.claim} ({c.explanation})" for c in audit_study(study)
+    """Published metric keys of one experiment that the audit finds inconsistent -> why.
+
+    The study's audit is computed once per process and study object (covid_balancing's split recovery takes
+    tens of seconds, and every scored run, rescore and sweep trial asks again); a study object is frozen, so
+    its audit cannot change while it lives."""
+    held = _AUDITED.get(id(study))
+    if held is None or held[0] is not study:
+        held = _AUDITED[id(study)] = (study, audit_study(study))
+    return {c.metric: f"{c.source}: {c.claim} ({c.explanation})" for c in held[1]
             if c.kind == "consistency" and not c.consistent and c.metric and c.experiment in ("", experiment)}
