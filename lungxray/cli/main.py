@@ -96,7 +96,12 @@ def _report(a: argparse.Namespace) -> int:
         out = write_summary(Path(a.run), Path(a.out) if a.out else None)
     else:
         run_dir = Path(a.run) if Path(a.run).is_dir() else Path(a.run).parent
-        if (run_dir / "aggregate.json").is_file() and not (run_dir / "results.json").is_file():  # a --runs set
+        if (run_dir / "sweep.json").is_file():  # a sweep's experiment folder: sweep.pdf from sweep.json
+            from lungxray.report.sweep import write_sweep_report
+            from lungxray.results.sweep import SWEEP_REPORT, SweepResult
+
+            out = write_sweep_report(SweepResult.load(run_dir), Path(a.out) if a.out else run_dir / SWEEP_REPORT)
+        elif (run_dir / "aggregate.json").is_file() and not (run_dir / "results.json").is_file():  # a --runs set
             from lungxray.report.aggregate import write_aggregate_report
 
             out = write_aggregate_report(run_dir, Path(a.out) if a.out else None)
@@ -279,9 +284,11 @@ def _add_check(sub: Any) -> None:
 
 
 def _add_report(sub: Any) -> None:
-    r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json, or with --summary "
+    r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json (a --runs set's "
+                       "aggregate.pdf from aggregate.json, a sweep's sweep.pdf from sweep.json), or with --summary "
                        "the side-by-side summary.pdf of a folder of run folders")
-    r.add_argument("run", help="run folder or results.json (with --summary: the folder holding run folders)")
+    r.add_argument("run", help="run folder or results.json, a --runs set's folder, a sweep's experiment folder "
+                   "(holding sweep.json) or sweep.json (with --summary: the folder holding run folders)")
     r.add_argument("--summary", action="store_true", help="write summary.pdf over the run folders in RUN")
     r.add_argument("--suite", action="store_true",
                    help="write the suite PDF over every run under RUN (e.g. reports/): verdict table, then each "
