@@ -206,19 +206,23 @@ def _studies(a: argparse.Namespace) -> int:
 
 
 def _table(a: argparse.Namespace) -> int:
-    from lungxray.cli.table import collect, render, select
+    from lungxray.cli.table import collect, merge, render, select, sweep_rows
     from lungxray.errors import ResultsError
 
     root = Path(a.reports)
     if not root.is_dir():
         raise ResultsError(f"{root}: no such folder (give the folder holding run folders, e.g. reports)")
     rows = collect(root, each_seed=a.each_seed)
+    if a.sweeps:
+        rows = merge(rows, sweep_rows(root, each_seed=a.each_seed))
     if not rows:
-        raise ResultsError(f"no results.json under {root}")
+        raise ResultsError(f"no results.json under {root}" + ("" if a.sweeps else " outside sweeps (--sweeps lists "
+                                                                                  "the sweeps' readings)"))
+    every = rows
     rows = select(rows, a.study, a.real_only, a.faithful_only)
     if not rows:
         raise ResultsError(f"no row under {root} matches the filters (studies there: "
-                           f"{', '.join(sorted({r.study for r in collect(root)}))})")
+                           f"{', '.join(sorted({r.study for r in every}))})")
     if a.json or a.format == "json":
         emit_json([r.to_dict() for r in rows])
     else:
@@ -408,13 +412,20 @@ def _add_studies(sub: Any) -> None:
 def _add_table(sub: Any) -> None:
     t = sub.add_parser("table", help="one row per study x experiment x published metric across the committed "
                        "runs: published value and interval, reproduced value and interval, verdict, faithful, "
-                       "weights, seeds (a --runs set: its aggregate.json)")
+                       "weights, seeds (a --runs set: its aggregate.json); a sweep's trials and readings are left "
+                       "out (--sweeps lists them)")
     t.add_argument("reports", nargs="?", default="reports", help="folder searched for results.json and "
                    "aggregate.json (default reports)")
     t.add_argument("--format", choices=("md", "csv", "json"), default="md",
                    help="md: a Markdown table (default); csv: every column at full precision; json: a list of rows")
     t.add_argument("--json", action="store_true", help="same as --format json")
-    t.add_argument("--each-seed", action="store_true", help="also a row set for each seed run of a --runs set")
+    t.add_argument("--each-seed", action="store_true", help="also a row set for each seed run of a --runs set "
+                   "(with --sweeps: of each reading of a sweep too)")
+    t.add_argument("--sweeps", action="store_true", help="also the committed sweeps (folders holding sweep.json, "
+                   "`lungxray sweep`): one row per reading (point) x published metric from the point's "
+                   "aggregate.json, with its mean, interval and verdict, marked with its sweep and point (the "
+                   "columns sweep and point). Without it a sweep's trial runs and readings are not listed: they "
+                   "are not separate reproductions")
     t.add_argument("--study", action="append", default=[], metavar="ID", help="only this study (repeatable)")
     t.add_argument("--real-only", action="store_true", help="leave out smoke runs (generated images: they test the "
                    "pipeline, not the paper)")
