@@ -169,7 +169,9 @@ def sentence(curve: MetricCurve) -> str:
         moves = ("every switch is" if len(estimable) > 1 else "the switch is") + \
             " shown to move it by less than the tolerance"
     else:
-        moves = "no switch is shown to move it"
+        within = sum(e.moves == WITHIN for e in estimable)
+        moves = "no switch is shown to move it" + (f" ({within} of the {len(estimable)} shown to move it by less "
+                                                   "than the tolerance)" if within else "")
     judged = [c for c in curve.points if c.mean is not None]
     span = _span(judged)
     if curve.informational:
