@@ -165,13 +165,13 @@ def sentence(curve: MetricCurve) -> str:
     elif some:
         moves = ("no switch is shown to move it beyond the tolerance; shown to move it, by an amount not resolved "
                  "against the tolerance: " + ", ".join(_effect_text(e) for e in some))
-    elif all(e.moves == WITHIN for e in estimable):
-        moves = ("every switch is" if len(estimable) > 1 else "the switch is") + \
-            " shown to move it by less than the tolerance"
     else:
         within = sum(e.moves == WITHIN for e in estimable)
-        moves = "no switch is shown to move it" + (f" ({within} of the {len(estimable)} shown to move it by less "
-                                                   "than the tolerance)" if within else "")
+        moves = "no switch is shown to move it" + (
+            "" if not within else " (the switch's effect is shown to lie within the tolerance)"
+            if len(estimable) == 1 else " (every switch's effect is shown to lie within the tolerance)"
+            if within == len(estimable) else f" ({within} of the {len(estimable)} switches' effects are shown to lie "
+            "within the tolerance)")
     judged = [c for c in curve.points if c.mean is not None]
     span = _span(judged)
     if curve.informational:
@@ -181,9 +181,9 @@ def sentence(curve: MetricCurve) -> str:
     if not judged:
         reach = "no point has a value"
     elif not real:
-        reach = ("no reading can reach or miss the published value here: "
-                 + ("every point's runs are not faithful (not comparable)"
-                    if all(c.verdict == NOT_FAITHFUL for c in judged) else "no point has a verdict that judges it"))
+        reach = "no point has a verdict on the paper: " + (
+            "every point's runs are not faithful (not comparable)" if all(c.verdict == NOT_FAITHFUL for c in judged)
+            else ", ".join(sorted({c.verdict for c in judged})))
     elif by[CONSISTENT]:
         reach = f"consistent with the published value at {_which(by[CONSISTENT], real)}"
     elif len(by[NOT_REPRODUCED]) == len(real):
@@ -203,7 +203,8 @@ def sentence(curve: MetricCurve) -> str:
 
 
 def _point_text(c: CurvePoint) -> str:
-    return " + ".join(f"{k}={v}" for k, v in c.changes.items()) or DEFAULT_POINT
+    """A point as the sentence names it: its name, the switches of a combination joined by " + "."""
+    return c.point.replace(",", " + ")
 
 
 def _which(some: Sequence[CurvePoint], every: Sequence[CurvePoint]) -> str:
