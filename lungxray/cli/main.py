@@ -96,7 +96,12 @@ def _report(a: argparse.Namespace) -> int:
         out = write_summary(Path(a.run), Path(a.out) if a.out else None)
     else:
         run_dir = Path(a.run) if Path(a.run).is_dir() else Path(a.run).parent
-        if (run_dir / "aggregate.json").is_file() and not (run_dir / "results.json").is_file():  # a --runs set
+        if (run_dir / "sweep.json").is_file():  # a sweep's experiment folder: sweep.pdf from sweep.json
+            from lungxray.report.sweep import write_sweep_report
+            from lungxray.results.sweep import SWEEP_REPORT, SweepResult
+
+            out = write_sweep_report(SweepResult.load(run_dir), Path(a.out) if a.out else run_dir / SWEEP_REPORT)
+        elif (run_dir / "aggregate.json").is_file() and not (run_dir / "results.json").is_file():  # a --runs set
             from lungxray.report.aggregate import write_aggregate_report
 
             out = write_aggregate_report(run_dir, Path(a.out) if a.out else None)
@@ -201,19 +206,23 @@ def _studies(a: argparse.Namespace) -> int:
 
 
 def _table(a: argparse.Namespace) -> int:
-    from lungxray.cli.table import collect, render, select
+    from lungxray.cli.table import collect, merge, render, select, sweep_rows
     from lungxray.errors import ResultsError
 
     root = Path(a.reports)
     if not root.is_dir():
         raise ResultsError(f"{root}: no such folder (give the folder holding run folders, e.g. reports)")
     rows = collect(root, each_seed=a.each_seed)
+    if a.sweeps:
+        rows = merge(rows, sweep_rows(root, each_seed=a.each_seed))
     if not rows:
-        raise ResultsError(f"no results.json under {root}")
+        raise ResultsError(f"no results.json under {root}" + ("" if a.sweeps else " outside sweeps (--sweeps lists "
+                                                                                  "the sweeps' readings)"))
+    every = rows
     rows = select(rows, a.study, a.real_only, a.faithful_only)
     if not rows:
         raise ResultsError(f"no row under {root} matches the filters (studies there: "
-                           f"{', '.join(sorted({r.study for r in collect(root)}))})")
+                           f"{', '.join(sorted({r.study for r in every}))})")
     if a.json or a.format == "json":
         emit_json([r.to_dict() for r in rows])
     else:
@@ -279,9 +288,11 @@ def _add_check(sub: Any) -> None:
 
 
 def _add_report(sub: Any) -> None:
-    r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json, or with --summary "
+    r = sub.add_parser("report", help="(re)render a run's report.pdf from its results.json (a --runs set's "
+                       "aggregate.pdf from aggregate.json, a sweep's sweep.pdf from sweep.json), or with --summary "
                        "the side-by-side summary.pdf of a folder of run folders")
-    r.add_argument("run", help="run folder or results.json (with --summary: the folder holding run folders)")
+    r.add_argument("run", help="run folder or results.json, a --runs set's folder, a sweep's experiment folder "
+                   "(holding sweep.json) or sweep.json (with --summary: the folder holding run folders)")
     r.add_argument("--summary", action="store_true", help="write summary.pdf over the run folders in RUN")
     r.add_argument("--suite", action="store_true",
                    help="write the suite PDF over every run under RUN (e.g. reports/): verdict table, then each "
@@ -401,13 +412,20 @@ def _add_studies(sub: Any) -> None:
 def _add_table(sub: Any) -> None:
     t = sub.add_parser("table", help="one row per study x experiment x published metric across the committed "
                        "runs: published value and interval, reproduced value and interval, verdict, faithful, "
-                       "weights, seeds (a --runs set: its aggregate.json)")
+                       "weights, seeds (a --runs set: its aggregate.json); a sweep's trials and readings are left "
+                       "out (--sweeps lists them)")
     t.add_argument("reports", nargs="?", default="reports", help="folder searched for results.json and "
                    "aggregate.json (default reports)")
     t.add_argument("--format", choices=("md", "csv", "json"), default="md",
                    help="md: a Markdown table (default); csv: every column at full precision; json: a list of rows")
     t.add_argument("--json", action="store_true", help="same as --format json")
-    t.add_argument("--each-seed", action="store_true", help="also a row set for each seed run of a --runs set")
+    t.add_argument("--each-seed", action="store_true", help="also a row set for each seed run of a --runs set "
+                   "(with --sweeps: of each reading of a sweep too)")
+    t.add_argument("--sweeps", action="store_true", help="also the committed sweeps (folders holding sweep.json, "
+                   "`lungxray sweep`): one row per reading (point) x published metric from the point's "
+                   "aggregate.json, with its mean, interval and verdict, marked with its sweep and point (the "
+                   "columns sweep and point). Without it a sweep's trial runs and readings are not listed: they "
+                   "are not separate reproductions")
     t.add_argument("--study", action="append", default=[], metavar="ID", help="only this study (repeatable)")
     t.add_argument("--real-only", action="store_true", help="leave out smoke runs (generated images: they test the "
                    "pipeline, not the paper)")

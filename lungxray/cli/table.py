@@ -6,6 +6,11 @@ each results.json, and from ``aggregate.json`` of ``--runs`` sets (the set's int
 its seed runs are then left out unless asked for). Nothing is recomputed: a value in the table is
 the value in the file (``lungxray check`` proves the files). :func:`run_rows` and
 :func:`aggregate_rows` take typed results; :func:`collect` finds and loads them under a folder.
+
+A sweep (a folder holding sweep.json, ``python -m lungxray sweep``) is not a set of headline runs: its trial
+runs and per-reading ``--runs`` sets are left out of :func:`collect`; :func:`sweep_rows` gives one row per
+reading (point) x published metric from each point's aggregate.json, marked with the sweep and the point
+(``lungxray table --sweeps``).
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from lungxray.results import files as R
+from lungxray.results.sweep import SweepResult, find_sweeps, sweep_of
 from lungxray.results.types import AggregateResult, Interval, Judged, RunResult
 
 FORMATS = ("md", "csv", "json")
@@ -52,6 +58,8 @@ class Row:
     difference_lo: float | None = None  # its 90% interval, widened by the published rounding
     difference_hi: float | None = None
     equivalence_testable: bool = True  # the tolerance is above the smallest one any reproduction could show
+    sweep: str = ""  # a sweep's row: the sweep's folder (holding sweep.json), relative to the root
+    point: str = ""  # ... and the reading (point) of the sweep: "default", or its switches "variant=choice,..."
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -91,7 +99,8 @@ def run_rows(res: RunResult, run: str) -> list[Row]:
             for c in res.comparison]
 
 
-def aggregate_rows(agg: AggregateResult, run: str, weights: str = "", smoke: bool = False) -> list[Row]:
+def aggregate_rows(agg: AggregateResult, run: str, weights: str = "", smoke: bool = False, sweep: str = "",
+                   point: str = "") -> list[Row]:
     """The rows of one loaded aggregate.json of a ``--runs`` set (``weights``: its runs' --weights, and ``smoke``:
     whether they are smoke runs, which aggregate.json does not hold)."""
     return [Row(study=agg.study, experiment=agg.experiment, run=run, key=c.key, label=c.label,
@@ -99,7 +108,7 @@ def aggregate_rows(agg: AggregateResult, run: str, weights: str = "", smoke: boo
                 published_hi=_pair(c.published_interval)[1], reproduced=_num(c.mean),
                 reproduced_lo=_interval(c.interval)[0], reproduced_hi=_interval(c.interval)[1], verdict=c.verdict,
                 faithful=agg.faithful, smoke=smoke, weights=weights, seeds=tuple(agg.seeds), n_runs=agg.n_runs,
-                tolerance=_num(c.tolerance), informational=c.informational, **_judged(c))
+                tolerance=_num(c.tolerance), informational=c.informational, sweep=sweep, point=point, **_judged(c))
             for c in agg.comparison]
 
 
@@ -109,31 +118,76 @@ def _judged(c: Judged) -> dict[str, Any]:
             "difference_hi": hi, "equivalence_testable": c.equivalence_testable}
 
 
-def collect(root: Path, each_seed: bool = False) -> list[Row]:
-    """Every row under ``root``: each run folder's results.json, and each aggregate.json in place of the seed runs
-    it aggregates (``each_seed``: those as well). Ordered by study, then folder, then the paper's order.
-    Files of an older schema are refused with the command that brings them up to date."""
-    root = Path(root)
+def _namer(root: Path) -> Callable[[Path], str]:
+    """A folder's name in the table: relative to ``root`` (``root`` itself: its own name)."""
 
     def name(p: Path) -> str:
         rel = p.relative_to(root).as_posix() if p != root else ""
         return rel or root.name
+    return name
 
+
+def _set_rows(agg_path: Path, name: str, **mark: str) -> tuple[list[Row], list[Path]]:
+    """The rows of one aggregate.json and the run folders it aggregates."""
+    agg = AggregateResult.load(agg_path, current=True)
+    runs = [agg_path.parent / d for d in agg.runs]
+    seed_runs = [R.load_results(d) for d in runs if (d / R.RESULTS).is_file()]
+    weights = sorted({m.provenance.weights for m in seed_runs})
+    return aggregate_rows(agg, name, ", ".join(weights), any(m.smoke for m in seed_runs), **mark), runs
+
+
+def collect(root: Path, each_seed: bool = False) -> list[Row]:
+    """Every row under ``root``: each run folder's results.json, and each aggregate.json in place of the seed runs
+    it aggregates (``each_seed``: those as well); nothing of a sweep (:func:`sweep_rows` has those). Ordered by
+    study, then folder, then the paper's order. Files of an older schema are refused with the command that brings
+    them up to date."""
+    root = Path(root)
+    name = _namer(root)
+    sweeps = find_sweeps(root)
     rows: list[Row] = []
     members: set[Path] = set()
     for agg_path in sorted(root.rglob(R.AGGREGATE)):
-        agg = AggregateResult.load(agg_path, current=True)
-        runs = [agg_path.parent / d for d in agg.runs]
+        if sweep_of(agg_path, sweeps) is not None:
+            continue
+        set_rows, runs = _set_rows(agg_path, name(agg_path.parent))
         members.update(runs)
-        seed_runs = [R.load_results(d) for d in runs if (d / R.RESULTS).is_file()]
-        weights = sorted({m.provenance.weights for m in seed_runs})
-        rows += aggregate_rows(agg, name(agg_path.parent), ", ".join(weights), any(m.smoke for m in seed_runs))
+        rows += set_rows
     for p in R.find_results(root):
-        if p.parent in members and not each_seed:
+        if (p.parent in members and not each_seed) or sweep_of(p, sweeps) is not None:
             continue
         rows += run_rows(R.load_results(p, current=True), name(p.parent))
     order = {id(r): i for i, r in enumerate(rows)}
     return sorted(rows, key=lambda r: (r.study, r.run, order[id(r)]))
+
+
+def sweep_rows(root: Path, each_seed: bool = False) -> list[Row]:
+    """Every committed sweep's rows under ``root``: per sweep, in its points' order, one row per point x published
+    metric from the point's aggregate.json (``run``: the point's folder; ``sweep`` and ``point`` set), and with
+    ``each_seed`` each trial run's rows after its point's. A point that did not finish all its seeds has no
+    aggregate and no row (sweep.json lists it)."""
+    root = Path(root)
+    name = _namer(root)
+    rows: list[Row] = []
+    for folder in find_sweeps(root):
+        sw = SweepResult.load(folder)
+        for pt in sw.points:
+            agg_path = folder / pt.folder / R.AGGREGATE
+            if not agg_path.is_file():
+                continue
+            set_rows, runs = _set_rows(agg_path, name(agg_path.parent), sweep=name(folder), point=pt.name)
+            rows += set_rows
+            if each_seed:
+                for d in runs:
+                    if (d / R.RESULTS).is_file():
+                        rows += [replace(r, sweep=name(folder), point=pt.name)
+                                 for r in run_rows(R.load_results(d, current=True), name(d))]
+    return rows
+
+
+def merge(rows: Sequence[Row], swept: Sequence[Row]) -> list[Row]:
+    """The table's rows and the sweeps' rows in one order: by study, then folder (a sweep's rows together at its
+    folder, in its points' order)."""
+    return sorted([*rows, *swept], key=lambda r: (r.study, r.sweep or r.run))
 
 
 def select(rows: Iterable[Row], studies: Sequence[str] = (), real_only: bool = False,
@@ -179,15 +233,19 @@ def _seeds(seeds: Sequence[int]) -> str:
 def to_markdown(rows: Iterable[Row]) -> str:
     """A GitHub-flavoured Markdown table, numbers to 4 significant digits, intervals as [lo, hi]; a
     training-log value's label is marked "(log)" and its verdict "(log, not held)", and the informational,
-    tolerance and runs columns say the same for a reader who skips the label."""
-    head = ["study", "experiment", "run", "metric", "label", "published", "published interval", "reproduced",
-            "reproduced interval", "tolerance", "verdict", "informational", "faithful", "smoke", "weights", "runs",
-            "seeds"]
+    tolerance and runs columns say the same for a reader who skips the label. With a sweep's rows among them
+    a point column follows the run."""
+    rows = list(rows)
+    points = any(r.point for r in rows)  # a sweep's rows: the reading (point) each row is of, after the run
+    head = ["study", "experiment", "run", *(["point"] if points else []), "metric", "label", "published",
+            "published interval", "reproduced", "reproduced interval", "tolerance", "verdict", "informational",
+            "faithful", "smoke", "weights", "runs", "seeds"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         reproduced = _fmt(r.reproduced) + (f" (mean of {r.n_runs})" if r.n_runs > 1 and r.reproduced is not None
                                            else "")
-        cells = [r.study, r.experiment, r.run, r.key, r.label + (" (log)" if r.informational else ""),
+        cells = [r.study, r.experiment, r.run, *([r.point] if points else []), r.key,
+                 r.label + (" (log)" if r.informational else ""),
                  _fmt(r.published, 6), _fmt_iv(r.published_lo, r.published_hi, 6), reproduced,
                  _fmt_iv(r.reproduced_lo, r.reproduced_hi), "" if r.tolerance is None else f"±{r.tolerance:g}",
                  r.verdict + (" (log, not held)" if r.informational else ""),

@@ -33,7 +33,7 @@ from scipy.stats import t as student
 
 from lungxray.judge import variance as VM
 from lungxray.judge.printed import rounding
-from lungxray.judge.verdict import CONSISTENT, INCONCLUSIVE, NOT_REPRODUCED, NOT_SHOWN
+from lungxray.judge.verdict import CONSISTENT, NOT_FAITHFUL, NOT_REPRODUCED, NOT_SHOWN, REAL
 from lungxray.results.files import load_results
 from lungxray.results.sweep import (
     BEYOND,
@@ -150,36 +150,85 @@ def paired_effect(differences: np.ndarray, tolerance: float) -> tuple[float, flo
 
 def sentence(curve: MetricCurve) -> str:
     """Which unstated details move the metric beyond its tolerance, and whether any reading reaches the published
-    value: one sentence."""
+    value: one sentence, from the curve's stored numbers only (a report re-renders it from sweep.json)."""
     head = f"{curve.label} ({curve.source}, published {curve.published:g}, tolerance ±{curve.tolerance:g})"
     beyond = [e for e in curve.effects if e.moves == BEYOND]
     some = [e for e in curve.effects if e.moves == MOVES_SOME]
-    if not curve.effects:
+    estimable = [e for e in curve.effects if e.moves != NO_PAIRS]
+    if not estimable:
         moves = "no switch could be estimated against the default"
     elif beyond:
         moves = "moved beyond the tolerance by " + ", ".join(_effect_text(e) for e in beyond)
+        if some:
+            moves += ("; shown to move it, by an amount not resolved against the tolerance: "
+                      + ", ".join(_effect_text(e) for e in some))
     elif some:
-        moves = ("no switch is shown to move it beyond the tolerance; " + ", ".join(_effect_text(e) for e in some)
-                 + " move(s) it by less or by an amount not resolved")
+        moves = ("no switch is shown to move it beyond the tolerance; shown to move it, by an amount not resolved "
+                 "against the tolerance: " + ", ".join(_effect_text(e) for e in some))
     else:
-        moves = "no switch is shown to move it"
-    if curve.informational:
-        return f"{head}: {moves}; a training-log value, not judged."
-    by = {v: [c.point for c in curve.points if c.verdict == v] for v in (CONSISTENT, NOT_SHOWN, NOT_REPRODUCED)}
+        within = sum(e.moves == WITHIN for e in estimable)
+        moves = "no switch is shown to move it" + (
+            "" if not within else " (the switch's effect is shown to lie within the tolerance)"
+            if len(estimable) == 1 else " (every switch's effect is shown to lie within the tolerance)"
+            if within == len(estimable) else f" ({within} of the {len(estimable)} switches' effects are shown to lie "
+            "within the tolerance)")
     judged = [c for c in curve.points if c.mean is not None]
-    if by[CONSISTENT]:
-        reach = f"consistent with the published value at {', '.join(by[CONSISTENT])}"
-    elif judged and len(by[NOT_REPRODUCED]) == len(judged):
-        reach = "no reading reaches the published value: every point is 'not reproduced'"
+    span = _span(judged)
+    if curve.informational:
+        return f"{head}: {moves}; {span + '; ' if span else ''}a training-log value, not judged."
+    real = [c for c in judged if c.verdict in REAL]
+    by = {v: [c for c in real if c.verdict == v] for v in (CONSISTENT, NOT_SHOWN, NOT_REPRODUCED)}
+    if not judged:
+        reach = "no point has a value"
+    elif not real:
+        reach = "no point has a verdict on the paper: " + (
+            "every point's runs are not faithful (not comparable)" if all(c.verdict == NOT_FAITHFUL for c in judged)
+            else ", ".join(sorted({c.verdict for c in judged})))
+    elif by[CONSISTENT]:
+        reach = f"consistent with the published value at {_which(by[CONSISTENT], real)}"
+    elif len(by[NOT_REPRODUCED]) == len(real):
+        reach = ("no reading reaches the published value: every " + ("judged " if len(real) < len(judged) else "")
+                 + "point is 'not reproduced'")
     elif by[NOT_SHOWN]:
         reach = (f"no reading is shown consistent (equivalence untestable at this tolerance); "
-                 f"not shown to differ at {', '.join(by[NOT_SHOWN])}")
-    elif any(c.verdict in (INCONCLUSIVE,) for c in judged):
-        reach = "no reading is shown consistent or shown to differ (inconclusive)"
+                 f"not shown to differ at {_which(by[NOT_SHOWN], real)}")
     else:
-        shown = sorted({c.verdict for c in curve.points})
-        reach = f"no point has a verdict on the paper ({', '.join(shown)})"
-    return f"{head}: {moves}; {reach}."
+        reach = "no reading is shown consistent or shown to differ (inconclusive)"
+    if by[NOT_REPRODUCED] and len(by[NOT_REPRODUCED]) < len(real):
+        reach += f"; not reproduced at {_which(by[NOT_REPRODUCED], real)}"
+    left = len(judged) - len(real)
+    if real and left:
+        reach += f" ({left} point(s) not comparable: their runs are not faithful)"
+    return f"{head}: {moves}; {reach}{'; ' + span if span else ''}."
+
+
+def _point_text(c: CurvePoint) -> str:
+    """A point as the sentence names it: its name, the switches of a combination joined by " + "."""
+    return c.point.replace(",", " + ")
+
+
+def _which(some: Sequence[CurvePoint], every: Sequence[CurvePoint]) -> str:
+    """Points named, or counted where naming them would be a list to read: "every one of the 7 readings",
+    "6 of the 7 readings (all but selection=last)", "5 of the 12 readings"."""
+    if len(some) == len(every) and len(every) > 1:
+        return f"every one of the {len(every)} readings"
+    if len(some) <= 3:
+        return ", ".join(_point_text(c) for c in some)
+    rest = [c for c in every if all(c is not x for x in some)]
+    if len(rest) <= 2:
+        return f"{len(some)} of the {len(every)} readings (all but {', '.join(_point_text(c) for c in rest)})"
+    return f"{len(some)} of the {len(every)} readings"
+
+
+def _span(points: Sequence[CurvePoint]) -> str:
+    """Where the points' means lie: "the means run from 0.781 (selection=last) to 0.842 (default)"."""
+    if len(points) < 2:
+        return ""
+    lo = min(points, key=lambda c: c.mean)
+    hi = max(points, key=lambda c: c.mean)
+    if f"{lo.mean:.3f}" == f"{hi.mean:.3f}":
+        return f"every point's mean is {lo.mean:.3f}"
+    return f"the means run from {lo.mean:.3f} ({_point_text(lo)}) to {hi.mean:.3f} ({_point_text(hi)})"
 
 
 def _effect_text(e: Effect) -> str:

@@ -115,6 +115,7 @@ STYLES: dict[str, ParagraphStyle] = {
     "title": _style("title", 14, fontName="DejaVu-Bold", spaceAfter=4),
     "h1": _style("h1", 12, fontName="DejaVu-Bold", spaceBefore=8, spaceAfter=4),
     "h2": _style("h2", 10, fontName="DejaVu-Bold", spaceBefore=7, spaceAfter=3),
+    "h3": _style("h3", 8.5, fontName="DejaVu-Bold", spaceBefore=5, spaceAfter=2),
     "body": _style("body", 8, spaceAfter=3),
     "small": _style("small", 7, spaceAfter=2),
     "cell": _style("cell", 7),

@@ -1,13 +1,17 @@
 """The suite PDF: page 1 states every study's position (citation, headline verdict with its interval,
 whether the runs shown are faithful and what would make them so, the critical findings of the audit);
 then each study: its audit ranked by severity, the variants, and the runs that can say something about
-the paper; last, an appendix listing every other committed run (smoke references, CI references, less
-informative real-data runs), which keep their own report.pdf.
+the paper, and its committed sweeps (``python -m lungxray sweep``: every reading of its unstated details, from
+sweep.json: the sentences, the effects, the readings ranked by fit and the specification curves); last, an
+appendix listing every other committed run (smoke references, CI references, less informative real-data runs),
+which keep their own report.pdf, and every sweep with its sweep.pdf.
 
 Which runs are shown (:func:`shown_runs`), per experiment of a study: every faithful run (faithful or
 faithful with stated minor departures); where there is none, the most informative real-data run that is
 not faithful (fewest departures that are not minor), labelled as such. A smoke run on generated images
-is never shown: it tests the pipeline, not the paper.
+is never shown: it tests the pipeline, not the paper. The trials of a sweep (the run folders and --runs sets
+under a folder holding sweep.json) are never headline runs: they belong to their sweep, which is shown as one
+(a smoke sweep only in the appendix).
 
 ``python -m lungxray report reports --suite`` (writes reports/suite.pdf)
 """
@@ -34,11 +38,14 @@ from lungxray.report.layout import (
     para,
     table,
     verdict_colour,
+    verdict_short,
 )
 from lungxray.report.pdf import run_story
 from lungxray.report.summary import confusion_section, table_section
+from lungxray.report.sweep import sweep_story
 from lungxray.report.wording import plural, remedies, short
 from lungxray.results.files import AGGREGATE, atomic_write_bytes, find_results, load_results
+from lungxray.results.sweep import SWEEP_REPORT, SweepResult, find_sweeps, sweep_of
 from lungxray.results.types import (
     AggregateResult,
     AggregateRow,
@@ -98,11 +105,15 @@ def _rank(entries: list[Entry]) -> tuple[int, int]:
 
 def collect(root: Path) -> dict[str, dict[str, list[Entry]]]:
     """study -> run set (the folder holding the experiments' folders) -> entries, most faithful set first.
-    The seed-N runs of a --runs set (an experiment folder with aggregate.json) are one entry."""
+    The seed-N runs of a --runs set (an experiment folder with aggregate.json) are one entry. The trials of a
+    sweep are left out (:func:`collect_sweeps` has the sweep)."""
     root = Path(root)
     out: dict[str, dict[str, list[Entry]]] = {}
     aggs: dict[Path, Entry] = {}
+    sweeps = find_sweeps(root)
     for p in find_results(root):
+        if sweep_of(p, sweeps) is not None:
+            continue
         res = load_results(p)
         exp_dir = p.parent.parent
         if (exp_dir / AGGREGATE).is_file():
@@ -120,6 +131,47 @@ def collect(root: Path) -> dict[str, dict[str, list[Entry]]]:
         for entries in sets.values():
             entries.sort(key=lambda e: e.experiment)
     return {s: dict(sorted(sets.items(), key=lambda kv: _rank(kv[1]))) for s, sets in sorted(out.items())}
+
+
+@dataclass
+class SweepEntry:
+    """A committed sweep: its experiment folder (holding sweep.json), relative to the suite's root."""
+
+    folder: str
+    sweep: SweepResult
+
+    @property
+    def shown(self) -> bool:
+        """A sweep on real data is shown in its study's section; a smoke sweep only in the appendix."""
+        return not self.sweep.smoke
+
+
+def collect_sweeps(root: Path) -> dict[str, list[SweepEntry]]:
+    """study -> its committed sweeps, by folder."""
+    root = Path(root)
+    out: dict[str, list[SweepEntry]] = {}
+    for folder in find_sweeps(root):
+        sw = SweepResult.load(folder)
+        out.setdefault(sw.study, []).append(SweepEntry(folder.relative_to(root).as_posix(), sw))
+    return out
+
+
+def _sweep_line(e: SweepEntry) -> str:
+    """Inline markup: one line for the cover: the sweep's size and where its primary metric's readings land."""
+    sw = e.sweep
+    head = (f"<b>sweep of {esc(sw.experiment)}</b> <i>({esc(e.folder)})</i>: {len(sw.points)} readings of the "
+            f"unstated details x {sw.runs_per_point} seeds")
+    primary = next((c for c in sw.curves if c.primary and not c.informational), None)
+    if sw.smoke:
+        return head + " " + coloured("(smoke: tests the machinery, in the appendix)", "#757575", bold=False)
+    if primary is None:
+        return head + ": no reading finished"
+    counts = {}
+    for c in primary.points:
+        counts[c.verdict] = counts.get(c.verdict, 0) + 1
+    return (head + f"; {esc(primary.label)} {primary.published:g}: "
+            + ", ".join(coloured(f"{verdict_short(v)} at {n}", verdict_colour(v)) for v, n in counts.items())
+            + f" of {len(primary.points)} readings")
 
 
 def shown_runs(sets: dict[str, list[Entry]]) -> list[Entry]:
@@ -202,15 +254,17 @@ def _findings_cell(claims: list[Claim]) -> str:
     return f"<b>{lead}</b> ({len(probs)} findings: {esc(counts)}):{items}"
 
 
-def cover(studies: dict[str, Study], collected: dict[str, dict[str, list[Entry]]]) -> list[Flowable]:
+def cover(studies: dict[str, Study], collected: dict[str, dict[str, list[Entry]]],
+          sweeps: dict[str, list[SweepEntry]] | None = None) -> list[Flowable]:
     story: list[Flowable] = [
         para(f"lungxray suite: do the {len(studies)} papers' numbers hold?", "title"),
         para("One block per study: the paper, its headline number against the committed runs that can say "
              "something about it (95% intervals), whether those runs are faithful and what would make them so, and "
              "what the audit of the paper's own numbers found. Shown are faithful runs and, for an experiment "
              "without one, the most informative real-data run, marked 'not faithful': it is compared for "
-             "information only and neither confirms nor refutes the paper. Smoke runs on generated images and CI "
-             "references are listed in the appendix, not here.", "small")]
+             "information only and neither confirms nor refutes the paper. A sweep (every reading of the paper's "
+             "unstated details) is one line, its trials are not separate runs. Smoke runs on generated images and "
+             "CI references are listed in the appendix, not here.", "small")]
     rows: list[list] = [["headline (runs shown)", "faithful?", "audit of the paper"]]
     spans = []
     for sid, study in sorted(studies.items()):
@@ -218,14 +272,15 @@ def cover(studies: dict[str, Study], collected: dict[str, dict[str, list[Entry]]
         rows.append([para(f"<b>{esc(sid)}</b>: {esc(study.citation)}", "tiny", markup=True), "", ""])
         spans.append(len(rows) - 1)
         findings = para(_findings_cell(ranked(audit_study(study))), "tiny", markup=True)
+        sweep_lines = "".join("<br/>" + _sweep_line(e) for e in (sweeps or {}).get(sid, []))
         if not shown:
             others = sum(len(es) for es in collected.get(sid, {}).values())
             text = ("No real-data run committed" + (f" (only {plural(others, 'smoke run')}, in the appendix: they "
                                                      "test the pipeline, not the paper)" if others else "") + ".")
-            rows.append([para(text, "tiny"), para(_dataset_line(study).removeprefix("<br/>"), "tiny", markup=True),
-                         findings])
+            rows.append([para(esc(text) + sweep_lines, "tiny", markup=True),
+                         para(_dataset_line(study).removeprefix("<br/>"), "tiny", markup=True), findings])
             continue
-        head = "<br/>".join(_headline(e) for e in shown)
+        head = "<br/>".join(_headline(e) for e in shown) + sweep_lines
         rows.append([para(head, "tiny", markup=True), para(_faithful_cell(study, shown), "tiny", markup=True),
                      findings])
     t = table(rows, [0.34, 0.3, 0.36])
@@ -320,21 +375,36 @@ def _runs_story(sid: str, root: Path, shown: list[Entry]) -> list[Flowable]:
     return story
 
 
-def appendix(collected: dict[str, dict[str, list[Entry]]]) -> list[Flowable]:
-    """One row per committed run not shown in the study sections, with what it is and where its report is."""
+def _sweep_kind(e: SweepEntry) -> str:
+    sw = e.sweep
+    where = ("shown in its study's section" if e.shown
+             else "smoke sweep on generated images: tests the machinery, says nothing about the paper")
+    return (f"sweep of {sw.experiment}: {len(sw.points)} readings x {sw.runs_per_point} seeds ({len(sw.trials)} "
+            f"trial run folders, each with its report.pdf, and a --runs set per reading with its aggregate.pdf, "
+            f"under this folder); {where}")
+
+
+def appendix(collected: dict[str, dict[str, list[Entry]]],
+             sweeps: dict[str, list[SweepEntry]] | None = None) -> list[Flowable]:
+    """One row per committed run not shown in the study sections, with what it is and where its report is; one
+    row per committed sweep (its trials are not listed one by one: they belong to the sweep)."""
     rows: list[list] = [["study", "its PDF", "what it is"]]
-    for sid, sets in collected.items():
+    for sid in sorted(set(collected) | set(sweeps or {})):
+        sets = collected.get(sid, {})
         shown = shown_runs(sets)
         for e in (e for es in sets.values() for e in es if not any(e is s for s in shown)):
             report = "aggregate.pdf" if e.aggregate is not None else "report.pdf"
             rows.append([sid, f"{e.folder}/{report}", _kind(e)])
+        for sw in (sweeps or {}).get(sid, []):
+            rows.append([sid, f"{sw.folder}/{SWEEP_REPORT}", _sweep_kind(sw)])
     if len(rows) == 1:
         return []
-    return [PageBreak(), para("Appendix: committed runs not shown above", "title"),
+    return [PageBreak(), para("Appendix: committed runs not shown above, and every sweep", "title"),
             para("Smoke runs on generated images and the CI reference test the pipeline; a real-data run that is not "
                  "faithful is shown above only where it is the most informative one of its experiment. None of these "
                  "can confirm or refute a paper. Each keeps its own PDF in its folder (paths relative to the suite's "
-                 "folder).", "small"),
+                 "folder). A sweep is listed once: its trial runs and per-reading --runs sets are in its folder.",
+                 "small"),
             table(rows, [0.14, 0.42, 0.44], style="tiny")]
 
 
@@ -342,11 +412,24 @@ def suite_story(root: Path) -> list[Flowable]:
     root = Path(root)
     studies = load_studies()
     collected = collect(root)
-    story = cover(studies, collected)
+    sweeps = collect_sweeps(root)
+    story = cover(studies, collected, sweeps)
     for sid, study in sorted(studies.items()):
         story += [PageBreak(), *study_section(study)]
         story += _runs_story(sid, root, shown_runs(collected.get(sid, {})))
-    return story + appendix(collected)
+        story += _sweeps_story(sweeps.get(sid, []))
+    return story + appendix(collected, sweeps)
+
+
+def _sweeps_story(sweeps: list[SweepEntry]) -> list[Flowable]:
+    """Each shown sweep of a study: sweep.pdf's summary and curves under a run-level heading (the trial table
+    stays in sweep.pdf)."""
+    story: list[Flowable] = []
+    for e in sweeps:
+        if e.shown:
+            story += [PageBreak(), para(f"Sweep {e.folder} (its own PDF: {e.folder}/{SWEEP_REPORT})", "small"),
+                      *sweep_story(e.sweep, "h1", trials=False)]
+    return story
 
 
 def render_suite(root: Path) -> bytes:

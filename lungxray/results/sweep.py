@@ -162,3 +162,15 @@ class SweepResult:
 def point_name(changes: dict[str, str]) -> str:
     """A point's name and folder: ``default``, or its switches in the study's variant order."""
     return ",".join(f"{k}={v}" for k, v in changes.items()) or DEFAULT_POINT
+
+
+def find_sweeps(root: str | Path) -> list[Path]:
+    """Every sweep's experiment folder (a folder holding sweep.json) under ``root``, sorted."""
+    return sorted(p.parent for p in Path(root).rglob(SWEEP) if "backup" not in p.parts)
+
+
+def sweep_of(path: str | Path, sweeps: list[Path]) -> Path | None:
+    """The sweep folder (of ``sweeps``, from :func:`find_sweeps`) that ``path`` lies in: a trial's run folder or
+    results.json, a point's folder or aggregate.json; None outside every sweep."""
+    path = Path(path)
+    return next((s for s in sweeps if s == path or s in path.parents), None)
