@@ -262,7 +262,7 @@ def _fit(p: _Point) -> Compatibility:
               + (f" ({'; '.join(parts)})" if parts else "") + f"; sum z^2 = {chi:.1f}"
               + (f"; confusion matrix p = {cm_p:.3g}" if cm_p is not None else "")
               + (f"; headline {headline.label}: {headline.verdict}" if headline else ""))
-    return Compatibility(p.name, p.changes, len(zs), shown, chi, cm_p, 0, detail)
+    return Compatibility(p.name, p.changes, len(zs), shown, chi, cm_p, 0, detail, parts)
 
 
 def _standardised(p: _Point, key: Key, row: AggregateRow) -> tuple[float | None, bool]:

@@ -319,12 +319,8 @@ def _effect_cell(e: Effect | None) -> str:
 
 
 def _differ_text(c: Compatibility) -> str:
-    """The published numbers the reading's runs show to differ, from the row's stored detail."""
-    head = "shown to differ ("
-    if c.contradicted and head in c.detail:
-        inner = c.detail.split(head, 1)[1]
-        return inner.split("); sum z^2", 1)[0] if "); sum z^2" in inner else inner
-    return "none" if not c.contradicted else c.detail
+    """The published numbers the reading's runs show to differ."""
+    return "; ".join(c.differs) if c.differs else "none" if not c.contradicted else c.detail
 
 
 def compatibility_section(sweep: SweepResult, level: str = "h1") -> list[Flowable]:

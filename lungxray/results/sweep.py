@@ -114,6 +114,7 @@ class Compatibility:
     confusion_p: float | None  # the paper's confusion matrix against the point's pooled one (chi-square test)
     rank: int
     detail: str
+    differs: list[str] = field(default_factory=list)  # the published numbers shown to differ, each as "label (source) published vs mean"
 
 
 @dataclass
