@@ -102,10 +102,11 @@ def make_sweep(variants: dict[str, list[str]] = VARIANTS, full_grid: bool = Fals
     for p in points:
         chi = float(sum(v * v for v in rng.normal(0, 1.5, 5)))
         shown = int(rng.integers(0, 4))
-        parts = "; ".join(f"{m[1]} ({'Table 6'}) 0.84 vs {0.8 + 0.01 * i:.3f}" for i, m in enumerate(METRICS[1:1 + shown]))
+        differs = [f"{m[1]} (Table 6) 0.84 vs {0.8 + 0.01 * i:.3f}" for i, m in enumerate(METRICS[1:1 + shown])]
+        parts = "; ".join(differs)
         detail = (f"{shown} of 5 published numbers beyond the headline shown to differ" + (f" ({parts})" if parts
                   else "") + f"; sum z^2 = {chi:.1f}; confusion matrix p = 0.0312; headline Accuracy: consistent")
-        compat.append(Compatibility(p.name, p.changes, 5, shown, chi, 0.0312, 0, detail))
+        compat.append(Compatibility(p.name, p.changes, 5, shown, chi, 0.0312, 0, detail, differs))
     compat.sort(key=lambda c: (c.contradicted, c.chi2, c.point))
     compat = [Compatibility(**{**c.__dict__, "rank": i + 1}) for i, c in enumerate(compat)]
     command = (f"python -m lungxray sweep uly2023 --experiment lstm {' '.join('--vary ' + n for n in names)} "
