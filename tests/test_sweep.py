@@ -238,3 +238,18 @@ def test_a_sweep_analysed_again_from_its_folders_is_the_same(smoke_sweep):
     before = json.loads((out / "lstm" / "sweep.json").read_text())
     refresh_sweep(out / "lstm")
     assert json.loads((out / "lstm" / "sweep.json").read_text()) == before
+
+
+def test_a_log_value_the_same_at_every_seed_still_counts_as_differing():
+    """Three seeds that all end at validation accuracy 0.92 against the paper's 0.74: no spread to standardise
+    by, but the number differs (beyond its rounding) and must not drop out of the compatibility count."""
+    from types import SimpleNamespace
+
+    from lungxray.judge.sweep import _no_spread, _standardised
+
+    key = ("history:val_accuracy", "Table 2")
+    point = SimpleNamespace(values=lambda k: {42: 0.92, 43: 0.92, 44: 0.92}, runs={})
+    row = SimpleNamespace(published=0.74, informational=True, design=VM.RESPLIT)
+    assert _standardised(point, key, row) == (None, True) and _no_spread(point, key)
+    near = SimpleNamespace(values=lambda k: {42: 0.742, 43: 0.742}, runs={})
+    assert _standardised(near, key, row) == (None, False)  # within the printed rounding of 0.74

@@ -244,25 +244,31 @@ def compatibility(points: Sequence[_Point]) -> list:
 
 
 def _fit(p: _Point) -> Compatibility:
-    zs, shown, parts = [], 0, []
+    zs, shown, parts, compared, flat = [], 0, [], 0, []
     for key, row in p.rows.items():
         if row.primary:
             continue
         z, differs = _standardised(p, key, row)
+        if z is None and not differs and not _no_spread(p, key):
+            continue  # fewer than 2 values: not compared
+        compared += 1
         if z is None:
-            continue
-        zs.append(z)
+            flat.append(row.label)
+        else:
+            zs.append(z)
         shown += differs
         if differs:
-            parts.append(f"{row.label} ({row.source}) {row.published:g} vs {row.mean:.3f}")
+            parts.append(f"{row.label} ({row.source}) {row.published:g} vs {row.mean:.3f}"
+                         + (" (the same at every seed)" if z is None else ""))
     cm_p = _confusion_p(p)
     chi = float(sum(z * z for z in zs))
     headline = next((r for r in p.rows.values() if r.primary), None)
-    detail = (f"{shown} of {len(zs)} published numbers beyond the headline shown to differ"
+    detail = (f"{shown} of {compared} published numbers beyond the headline shown to differ"
               + (f" ({'; '.join(parts)})" if parts else "") + f"; sum z^2 = {chi:.1f}"
+              + (f" (without {', '.join(flat)}: no spread over the seeds, z undefined)" if flat else "")
               + (f"; confusion matrix p = {cm_p:.3g}" if cm_p is not None else "")
               + (f"; headline {headline.label}: {headline.verdict}" if headline else ""))
-    return Compatibility(p.name, p.changes, len(zs), shown, chi, cm_p, 0, detail, parts)
+    return Compatibility(p.name, p.changes, compared, shown, chi, cm_p, 0, detail, parts)
 
 
 def _standardised(p: _Point, key: Key, row: AggregateRow) -> tuple[float | None, bool]:
@@ -282,11 +288,16 @@ def _standardised(p: _Point, key: Key, row: AggregateRow) -> tuple[float | None,
         v_pub = 0.0 if row.design == VM.PAPER_IMAGES else VM.paper_variance(row.published, row.paper_images)
         total_a, df_a = VM.difference_variance(row.design, k, s, v, v_pub)
         total, df = float(total_a), float(df_a)
-    if total <= 0:
-        return None, False
     r = rounding(row.published)
+    if total <= 0:  # every seed gave the same value: no spread to standardise by; it differs if beyond the rounding
+        return None, bool(abs(d) > r)
     half = float(student.ppf(1 - VM.ALPHA, df)) * math.sqrt(total) + r
     return d / math.sqrt(total), bool(d - half > 0 or d + half < 0)
+
+
+def _no_spread(p: _Point, key: Key) -> bool:
+    vals = list(p.values(key).values())
+    return len(vals) >= 2 and len(set(vals)) == 1
 
 
 def _confusion_p(p: _Point) -> float | None:
