@@ -185,12 +185,19 @@ def test_the_same_sweep_again_keeps_every_finished_trial(smoke_sweep):
 
     out, cache, _ = smoke_sweep
     before = {p: p.stat().st_mtime_ns for p in out.rglob("results.json")}
+    first = SweepResult.load(out / "lstm").trials
     code = main(["-q", "sweep", "uly2023", "--experiment", "lstm", "--vary", "dropout", "--runs", "2", "--smoke",
                  "--out", str(out), "--cache", str(cache), "--serial"])
     assert code == 0
     sweep = SweepResult.load(out / "lstm")
-    assert [t.status for t in sweep.trials] == [KEPT] * 4
+    assert sweep.trials == first  # each kept trial keeps the record of the invocation that ran it
+    assert sweep.backend.startswith("Ray ")  # ... and so does the sweep: nothing ran serially
     assert {p: p.stat().st_mtime_ns for p in out.rglob("results.json")} == before  # nothing retrained
+    (out / "lstm" / "sweep.json").unlink()  # without the earlier record: kept, with each run's own duration
+    assert main(["-q", "sweep", "uly2023", "--experiment", "lstm", "--vary", "dropout", "--runs", "2", "--smoke",
+                 "--out", str(out), "--cache", str(cache), "--serial"]) == 0
+    again = SweepResult.load(out / "lstm").trials
+    assert [t.status for t in again] == [KEPT] * 4 and all(t.seconds and t.seconds > 0 for t in again)
 
 
 VOLATILE = ("command", "duration_s")  # how and how long: the only fields two backends may differ in

@@ -79,9 +79,11 @@ def main(as_json: bool, rounds: int = 2) -> int:
         return 0
     print(f"sweep of {r['trials']} smoke trials ({STUDY}/{EXPERIMENT}, {VARY} x {RUNS} seeds), median of "
           f"{len(r['serial_s'])} rounds:")
-    print(f"  serial (one process)   {r['serial_median_s']:6.1f} s")
-    print(f"  Ray (local)            {r['ray_median_s']:6.1f} s   ratio {r['ray_over_serial']:.2f}")
-    print(f"  Ray start-up alone     {r['ray_startup_median_s']:6.1f} s")
+    each = lambda xs: ", ".join(f"{x:.1f}" for x in xs)  # noqa: E731
+    print(f"  serial (one process)   {r['serial_median_s']:6.1f} s   (rounds: {each(r['serial_s'])})")
+    print(f"  Ray (local)            {r['ray_median_s']:6.1f} s   (rounds: {each(r['ray_s'])}); ratio "
+          f"{r['ray_over_serial']:.2f}")
+    print(f"  Ray start-up alone     {r['ray_startup_median_s']:6.1f} s   (rounds: {each(r['ray_startup_s'])})")
     print(f"  Ray - serial: {r['ray_median_s'] - r['serial_median_s']:+.1f} s ({r['overhead_per_trial_s']:+.1f} s "
           f"per trial); beyond Ray's start-up: {r['overhead_beyond_startup_s']:+.1f} s "
           f"({'within' if r['within_target'] else 'OVER'} the target: no worse than serial by more than the start-up)")

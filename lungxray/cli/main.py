@@ -138,7 +138,7 @@ def _bench(a: argparse.Namespace) -> int:
     if a.sweep:
         from lungxray.cli.bench_sweep import main as sweep_main
 
-        return sweep_main(a.json)
+        return sweep_main(a.json, a.rounds)
     if a.cache_check:
         from lungxray.cli.bench_cache import main as cache_main
 
@@ -369,6 +369,8 @@ def _add_bench(sub: Any) -> None:
     b.add_argument("--sweep", action="store_true",
                    help="instead: a smoke sweep (4 trials) serially and on a local Ray, twice each; Ray's overhead "
                    "per trial and beyond its own start-up")
+    b.add_argument("--rounds", type=int, default=2, help="with --sweep: serial and Ray sweeps timed this many times "
+                   "each (default 2)")
     b.add_argument("--images", type=int, default=200, help="with --cache-check: images timed (default 200)")
     b.set_defaults(fn=_bench)
 

@@ -40,8 +40,9 @@ def add_parser(sub: Any, handler: Any) -> None:
                    help="run the trials one after another in this process (no Ray; the same trial folders)")
     r.add_argument("--address", metavar="ADDR",
                    help="a running Ray cluster (e.g. ray://head:10001 or auto); default: start a local Ray. Every "
-                   "node needs lungxray installed and --data-dir and --cache at the same paths (a shared folder, "
-                   "or a copy each: then every node decodes once into its own cache)")
+                   "node needs lungxray installed, --out on a shared folder (the driver aggregates the trial folders), "
+                   "and --data-dir, --cache and a --weights PATH at the same paths (a shared folder, or a copy "
+                   "each: then every node decodes once into its own cache)")
     r.add_argument("--cpus-per-trial", type=float, metavar="N",
                    help="CPUs each trial reserves where there is no GPU (default: all the cores of the smallest "
                    "node); with GPUs each trial takes one GPU")
@@ -66,6 +67,8 @@ def run(a: argparse.Namespace, argv: list[str]) -> int:
 
     if a.epochs is not None and a.epochs < 1:
         raise LungxrayError(f"--epochs {a.epochs}: a run trains at least one epoch")
+    if a.all_variants and a.vary:
+        raise LungxrayError("--all-variants varies every variant that applies; --vary picks some: give one of them")
     if a.address and a.serial:
         raise LungxrayError("--serial runs in this process; --address names a Ray cluster: give one of them")
     study = get_study(a.study)

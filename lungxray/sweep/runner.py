@@ -81,7 +81,8 @@ def run_sweep(study: Study, opts: SweepOptions, command: str) -> tuple[list[Path
     started = time.time()
     with cache_in_environment(cache.root), tempfile.TemporaryDirectory(prefix="lungxray-sweep-") as tmp:
         data_dir = prepare_data(study, plans, opts, Path(tmp))
-        settings = TrialSettings(study.id, str(root), data_dir, opts.weights, opts.epochs, opts.smoke,
+        weights = opts.weights if opts.weights in ("imagenet", "none") else str(Path(opts.weights).resolve())
+        settings = TrialSettings(study.id, str(root), data_dir, weights, opts.epochs, opts.smoke,
                                  opts.allow_count_mismatch, opts.runs, str(cache.root), command)
         trials = [t for p in plans for t in p.trials]
         with run_dir_locks():
@@ -140,6 +141,15 @@ def cache_in_environment(root: Path) -> Iterator[None]:
             os.environ[CACHE] = before
 
 
+def earlier_trials(folder: Path) -> dict[tuple[str, int], TrialRecord]:
+    """The trial records of an earlier sweep.json in ``folder`` (none: an empty dict), by (point, seed): a kept
+    trial keeps the record of the invocation that ran it (status, attempts, seconds)."""
+    try:
+        return {(t.point, t.seed): t for t in SweepResult.load(folder / SWEEP).trials}
+    except LungxrayError:
+        return {}
+
+
 def earlier_backend(root: Path, plans: Sequence[Plan]) -> str:
     """How the trials ran, when this invocation ran none (every one was kept): what the earlier sweep.json says."""
     for p in plans:
@@ -153,6 +163,7 @@ def earlier_backend(root: Path, plans: Sequence[Plan]) -> str:
 def kept_trials(study: Study, settings: TrialSettings, trials: Sequence[Trial]) -> dict[Trial, Outcome]:
     """The trials an earlier invocation finished, kept as they are (one of another configuration is refused)."""
     from lungxray.models.pretrained import parse_weights
+    from lungxray.results.files import load_results
     from lungxray.run.guard import finished
     from lungxray.run.runner import RunOptions, made_already
 
@@ -166,7 +177,8 @@ def kept_trials(study: Study, settings: TrialSettings, trials: Sequence[Trial]) 
                           runs=settings.runs)
         weights = None if settings.smoke else parse_weights(settings.weights)
         if made_already(folder, cfg, opts, weights, t.split_seed) is not None:
-            out[t] = Outcome(KEPT, 0.0, 0)
+            took = load_results(folder).provenance.duration_s  # how long it ran, when it ran
+            out[t] = Outcome(KEPT, float(took or 0.0), 0)
     return out
 
 
@@ -201,6 +213,7 @@ def finish(study: Study, plan: Plan, outcomes: dict[Trial, Outcome], folder: Pat
     from lungxray.report.aggregate import write_aggregate_report
 
     trials, points = [], []
+    earlier = earlier_trials(folder)
     for pt in plan.points:
         mine = [t for t in plan.trials if t.point == pt.name]
         complete = all(outcomes.get(t) is not None and outcomes[t].status != FAILED for t in mine)
@@ -211,6 +224,10 @@ def finish(study: Study, plan: Plan, outcomes: dict[Trial, Outcome], folder: Pat
         points.append(PointRecord(pt.name, dict(pt.changes), pt.name, list(plan.seeds), complete))
         for t in mine:
             o = outcomes.get(t) or Outcome(FAILED, 0.0, 0, "not run")
+            before = earlier.get((t.point, t.seed))
+            if o.status == KEPT and before is not None and before.status != FAILED:
+                trials.append(before)  # how it ran, as the invocation that ran it recorded
+                continue
             trials.append(TrialRecord(t.point, t.seed, t.split_seed, t.folder, o.status, o.attempts,
                                       round(o.seconds, 1), o.error))
     exp = study.experiment(plan.experiment)
