@@ -148,6 +148,9 @@ def test_a_failed_trial_is_retried_once_then_reported_and_the_others_run(monkeyp
     assert seen == [t.path for t in plan.trials]  # every trial reported, the failed one too
 
 
+SMOKE = ["-q", "sweep", "uly2023", "--experiment", "lstm", "--vary", "dropout", "--runs", "2", "--smoke", "--epochs", "1"]
+
+
 @pytest.fixture(scope="module")
 def smoke_sweep(tmp_path_factory):
     """A smoke sweep on Ray in local mode: uly2023's LSTM, the default and dropout=0.2, two seeds each."""
@@ -156,8 +159,7 @@ def smoke_sweep(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("sweep")
     cache = tmp_path_factory.mktemp("cache-node-a")
-    code = main(["-q", "sweep", "uly2023", "--experiment", "lstm", "--vary", "dropout", "--runs", "2", "--smoke",
-                 "--out", str(out), "--cache", str(cache)])
+    code = main([*SMOKE, "--out", str(out), "--cache", str(cache)])
     return out, cache, code
 
 
@@ -186,16 +188,14 @@ def test_the_same_sweep_again_keeps_every_finished_trial(smoke_sweep):
     out, cache, _ = smoke_sweep
     before = {p: p.stat().st_mtime_ns for p in out.rglob("results.json")}
     first = SweepResult.load(out / "lstm").trials
-    code = main(["-q", "sweep", "uly2023", "--experiment", "lstm", "--vary", "dropout", "--runs", "2", "--smoke",
-                 "--out", str(out), "--cache", str(cache), "--serial"])
+    code = main([*SMOKE, "--out", str(out), "--cache", str(cache), "--serial"])
     assert code == 0
     sweep = SweepResult.load(out / "lstm")
     assert sweep.trials == first  # each kept trial keeps the record of the invocation that ran it
     assert sweep.backend.startswith("Ray ")  # ... and so does the sweep: nothing ran serially
     assert {p: p.stat().st_mtime_ns for p in out.rglob("results.json")} == before  # nothing retrained
     (out / "lstm" / "sweep.json").unlink()  # without the earlier record: kept, with each run's own duration
-    assert main(["-q", "sweep", "uly2023", "--experiment", "lstm", "--vary", "dropout", "--runs", "2", "--smoke",
-                 "--out", str(out), "--cache", str(cache), "--serial"]) == 0
+    assert main([*SMOKE, "--out", str(out), "--cache", str(cache), "--serial"]) == 0
     again = SweepResult.load(out / "lstm").trials
     assert [t.status for t in again] == [KEPT] * 4 and all(t.seconds and t.seconds > 0 for t in again)
 
@@ -225,8 +225,7 @@ def test_serial_gives_the_same_trial_folders_as_ray_with_a_cache_of_its_own(smok
 
     out, cache_a, _ = smoke_sweep
     cache_b = tmp_path / "cache-node-b"
-    code = main(["-q", "sweep", "uly2023", "--experiment", "lstm", "--vary", "dropout", "--runs", "2", "--smoke",
-                 "--out", str(tmp_path / "serial"), "--cache", str(cache_b), "--serial"])
+    code = main([*SMOKE, "--out", str(tmp_path / "serial"), "--cache", str(cache_b), "--serial"])
     assert code == 0
     ray_files, serial_files = _comparable(out / "lstm"), _comparable(tmp_path / "serial" / "lstm")
     runs = [k for k in ray_files if k.endswith("results.json") and "/seed-" in k]

@@ -199,3 +199,18 @@ def test_a_release_whose_images_vary_in_size_is_not_a_departure():
     res = _res(experiment="resnet18", per_class_limit=None, dataset="chest-ctscan",
                image_sizes=[[100, 80], [800, 577]], image_min_side=80)
     assert not any(d.kind == "data" for d in departures(res, st))
+
+
+def test_confusion_is_sklearn_s_confusion_matrix():
+    """lungxray.judge.metrics.confusion counts pairs itself (the bootstrap calls it a thousand times); it must be
+    sklearn's matrix, dtype included, for every class count and size."""
+    from sklearn.metrics import confusion_matrix
+
+    from lungxray.judge.metrics import confusion
+
+    rng = np.random.default_rng(0)
+    for n in (2, 3, 4, 15):
+        for size in (1, 7, 100):
+            y, p = rng.integers(0, n, size), rng.integers(0, n, size)
+            ours, theirs = confusion(y, p, n), confusion_matrix(y, p, labels=list(range(n)))
+            assert ours.dtype == theirs.dtype and (ours == theirs).all()

@@ -7,12 +7,11 @@ results.  Every metric key has a one-line definition in ``DEFINITIONS`` that rep
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 from sklearn.metrics import (
     accuracy_score,
-    confusion_matrix,
     log_loss,
     precision_recall_fscore_support,
 )
@@ -47,8 +46,15 @@ def per_class_key(metric: str, cls: str) -> str:
 
 
 def confusion(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> np.ndarray:
-    """Rows = true class, columns = predicted class, in class-index order."""
-    return confusion_matrix(y_true, y_pred, labels=list(range(n_classes)))
+    """Rows = true class, columns = predicted class, in class-index order (counts of the pairs; the same matrix
+    as sklearn's ``confusion_matrix(labels=range(n_classes))``, tested, without its input checks, which the
+    bootstrap would pay a thousand times)."""
+    t, p = np.asarray(y_true, dtype=np.int64).ravel(), np.asarray(y_pred, dtype=np.int64).ravel()
+    if len(t) != len(p):
+        raise ValueError(f"{len(t)} true labels but {len(p)} predictions")
+    inside = (t >= 0) & (t < n_classes) & (p >= 0) & (p < n_classes)  # as sklearn: pairs outside the labels drop
+    return np.bincount(t[inside] * n_classes + p[inside], minlength=n_classes * n_classes).reshape(n_classes,
+                                                                                                 n_classes)
 
 
 def labels_from_confusion(cm: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -70,17 +76,28 @@ def ovr_counts(cm: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
 
 
 def compute(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str],
-            positive: int | None = None, batch_size: int | None = None) -> dict[str, float]:
+            positive: int | None = None, batch_size: int | None = None,
+            only: Collection[str] | None = None) -> dict[str, float]:
     """All metrics we report, keyed as in ``DEFINITIONS`` plus ``metric[class]`` per class.
 
-    ``batch_size``: also report ``batch_mean_accuracy`` over batches of that size, in order.
+    ``batch_size``: also report ``batch_mean_accuracy`` over batches of that size, in order. ``only``: the keys
+    wanted (the rest may be left out): the bootstrap asks a thousand times for a few keys, and each value is
+    computed by the same calls as in the full set, so it is the same number.
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     n = len(classes)
     labels = list(range(n))
-    out: dict[str, float] = {"accuracy": float(accuracy_score(y_true, y_pred))}
+
+    def wanted(*prefixes: str) -> bool:
+        return only is None or any(k.startswith(prefixes) for k in only)
+
+    out: dict[str, float] = {}
+    if wanted("accuracy"):
+        out["accuracy"] = float(accuracy_score(y_true, y_pred))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     for avg in ("macro", "weighted"):
+        if not wanted(f"{avg}_"):
+            continue
         ap, ar, af, _ = precision_recall_fscore_support(y_true, y_pred, labels=labels, average=avg,
                                                         zero_division=0)
         out.update({f"{avg}_precision": float(ap), f"{avg}_recall": float(ar), f"{avg}_f1": float(af)})
@@ -98,7 +115,7 @@ def compute(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str]
     if positive is not None and n == 2:
         out["precision"], out["recall"], out["f1"] = float(p[positive]), float(r[positive]), float(f[positive])
         out["specificity"] = float(r[1 - positive])
-    if batch_size:
+    if batch_size and wanted("batch_mean_accuracy"):
         out["batch_mean_accuracy"] = batch_mean_accuracy(y_true, y_pred, batch_size)
     return out
 

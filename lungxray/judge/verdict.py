@@ -183,7 +183,7 @@ def intervals(keys: Sequence[str], y_true: Sequence[int], y_pred: Sequence[int],
     if boot:
         def stat(idx):
             idx = np.asarray(idx, dtype=int)
-            m = M.compute(y_true[idx], y_pred[idx], classes, positive, batch_size)
+            m = M.compute(y_true[idx], y_pred[idx], classes, positive, batch_size, only=boot)
             if "loss" in boot:
                 m["loss"] = M.cross_entropy(y_true[idx], proba[idx])
             rcm = M.confusion(y_true[idx], y_pred[idx], len(classes))

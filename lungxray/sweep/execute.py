@@ -157,6 +157,36 @@ def start_ray(address: str | None, cpus_per_trial: float | None, env: dict[str, 
     return RayPlacement(address or "local", ray.__version__, per_cpu, 1.0 if gpus else 0.0, len(nodes))
 
 
+def warm_up(placement: RayPlacement) -> Any:
+    """A worker of the trials' size starts importing TensorFlow and lungxray now (while the driver checks the
+    data), so that the first trial does not pay for it; returns the task's reference (:func:`check_warm_up`)."""
+    import ray
+
+    return ray.remote(_warm).options(num_cpus=placement.num_cpus, num_gpus=placement.num_gpus).remote()
+
+
+def check_warm_up(ref: Any) -> None:
+    """The warm-up worker's imports succeeded; else the sweep stops before any trial, saying why (a cluster node
+    without lungxray, or another version of it)."""
+    import ray
+
+    try:
+        ray.get(ref)
+    except Exception as exc:
+        raise LungxrayError(f"a Ray worker could not import lungxray and TensorFlow ({_describe(exc)}): every node "
+                            "of the cluster needs this package installed, the same version (pip install -e . on "
+                            "each, or a shared environment)") from None
+
+
+def _warm() -> None:
+    from lungxray._util.quiet import quiet_tensorflow
+
+    quiet_tensorflow(verbose=False)
+    import tensorflow  # noqa: F401
+
+    import lungxray.run.runner  # noqa: F401
+
+
 def run_on_ray(settings: TrialSettings, trials: Sequence[Trial], placement: RayPlacement,
                report: Report) -> dict[Trial, Outcome]:
     """Every trial as a Ray task; results as they come. Ray retries a failed task once (an exception or a lost

@@ -14,8 +14,9 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from lungxray._util.progress import stage
 from lungxray.errors import LungxrayError
@@ -79,18 +80,22 @@ def run_sweep(study: Study, opts: SweepOptions, command: str) -> tuple[list[Path
         log.info("sweep %s/%s: %d points x %d seeds (%s; %s): %s", study.id, p.experiment, len(p.points),
                  len(p.seeds), p.grid, p.design, ", ".join(pt.name for pt in p.points))
     started = time.time()
-    with cache_in_environment(cache.root), tempfile.TemporaryDirectory(prefix="lungxray-sweep-") as tmp:
-        data_dir = prepare_data(study, plans, opts, Path(tmp))
-        weights = opts.weights if opts.weights in ("imagenet", "none") else str(Path(opts.weights).resolve())
-        settings = TrialSettings(study.id, str(root), data_dir, weights, opts.epochs, opts.smoke,
-                                 opts.allow_count_mismatch, opts.runs, str(cache.root), command)
-        trials = [t for p in plans for t in p.trials]
-        with run_dir_locks():
-            kept = kept_trials(study, settings, trials)
-        todo = [t for t in trials if t not in kept]
-        log.info("sweep: %d trial(s) to run, %d finished earlier and kept", len(todo), len(kept))
-        outcomes, backend = execute(settings, todo, opts, len(trials), len(kept)) if todo else \
-            ({}, earlier_backend(root, plans))
+    weights = opts.weights if opts.weights in ("imagenet", "none") else str(Path(opts.weights).resolve())
+    settings = TrialSettings(study.id, str(root), None, weights, opts.epochs, opts.smoke, opts.allow_count_mismatch,
+                             opts.runs, str(cache.root), command)
+    trials = [t for p in plans for t in p.trials]
+    with run_dir_locks():
+        kept = kept_trials(study, settings, trials)
+    todo = [t for t in trials if t not in kept]
+    log.info("sweep: %d trial(s) to run, %d finished earlier and kept", len(todo), len(kept))
+    with cache_in_environment(cache.root), tempfile.TemporaryDirectory(prefix="lungxray-sweep-") as tmp, \
+            contextlib.ExitStack() as stack:
+        if not todo:
+            outcomes, backend = {}, earlier_backend(root, plans)
+        else:
+            ray = None if opts.serial else start_backend(opts, stack)  # a worker warms up while the data is checked
+            settings = replace(settings, data_dir=prepare_data(study, plans, opts, Path(tmp)))
+            outcomes, backend = execute(settings, todo, ray, len(trials), len(kept))
     outcomes.update(kept)
     written = [finish(study, p, outcomes, root / p.experiment, command, backend, time.time() - started)
                for p in plans]
@@ -182,9 +187,23 @@ def kept_trials(study: Study, settings: TrialSettings, trials: Sequence[Trial]) 
     return out
 
 
-def execute(settings: TrialSettings, todo: Sequence[Trial], opts: SweepOptions, total: int,
+def start_backend(opts: SweepOptions, stack: contextlib.ExitStack) -> Any:
+    """Start (or connect to) Ray and put a worker to importing TensorFlow and lungxray; Ray stops when ``stack``
+    closes. Returns the placement and the warm-up's reference."""
+    from lungxray.sweep import execute as X
+
+    env = {k: v for k, v in os.environ.items() if k.startswith(("LUNGXRAY_", "TF_CPP_"))}
+    with stage("starting Ray" if not opts.address else f"connecting to Ray at {opts.address}"):
+        placement = X.start_ray(opts.address, opts.cpus_per_trial, env)
+    stack.callback(X.stop_ray)
+    log.info("sweep: %s", placement.describe())
+    return placement, X.warm_up(placement)
+
+
+def execute(settings: TrialSettings, todo: Sequence[Trial], ray: Any, total: int,
             kept: int) -> tuple[dict[Trial, Outcome], str]:
-    """Run ``todo`` on Ray (or serially); returns the outcomes and how they ran."""
+    """Run ``todo`` on Ray (``ray``: what :func:`start_backend` returned) or, with ``ray`` None, serially; returns
+    the outcomes and how they ran."""
     from lungxray.sweep import execute as X
 
     count = {"done": kept}
@@ -194,16 +213,11 @@ def execute(settings: TrialSettings, todo: Sequence[Trial], opts: SweepOptions, 
         what = f"FAILED after {o.attempts} attempt(s): {o.error}" if o.status == FAILED else f"{o.seconds:.0f} s"
         log.info("sweep: %d/%d %s %s", count["done"], total, t.path, what)
 
-    if opts.serial:
-        return (X.run_serial(settings, todo, report) if todo else {}), "serial (in one process)"
-    env = {k: v for k, v in os.environ.items() if k.startswith(("LUNGXRAY_", "TF_CPP_"))}
-    with stage("starting Ray" if not opts.address else f"connecting to Ray at {opts.address}"):
-        placement = X.start_ray(opts.address, opts.cpus_per_trial, env)
-    log.info("sweep: %s", placement.describe())
-    try:
-        return (X.run_on_ray(settings, todo, placement, report) if todo else {}), placement.describe()
-    finally:
-        X.stop_ray()
+    if ray is None:
+        return X.run_serial(settings, todo, report), "serial (in one process)"
+    placement, warm = ray
+    X.check_warm_up(warm)
+    return X.run_on_ray(settings, todo, placement, report), placement.describe()
 
 
 def finish(study: Study, plan: Plan, outcomes: dict[Trial, Outcome], folder: Path, command: str, backend: str,
@@ -217,7 +231,8 @@ def finish(study: Study, plan: Plan, outcomes: dict[Trial, Outcome], folder: Pat
     for pt in plan.points:
         mine = [t for t in plan.trials if t.point == pt.name]
         complete = all(outcomes.get(t) is not None and outcomes[t].status != FAILED for t in mine)
-        if complete:
+        made = (folder / pt.name / "aggregate.json").is_file() and (folder / pt.name / "aggregate.pdf").is_file()
+        if complete and (not made or any(outcomes[t].status != KEPT for t in mine)):  # kept as it was: kept
             with stage(f"aggregating {plan.experiment}/{pt.name}"):
                 write_aggregate(folder / pt.name, [folder / t.folder for t in mine])
                 write_aggregate_report(folder / pt.name)
