@@ -259,3 +259,19 @@ def test_a_log_value_the_same_at_every_seed_still_counts_as_differing():
     assert _standardised(point, key, row) == (None, True) and _no_spread(point, key)
     near = SimpleNamespace(values=lambda k: {42: 0.742, 43: 0.742}, runs={})
     assert _standardised(near, key, row) == (None, False)  # within the printed rounding of 0.74
+
+
+def test_a_kept_point_is_aggregated_again_unless_its_members_are_this_sweep_s_seeds(tmp_path):
+    """A rerun with another --runs keeps every finished trial, but the point's aggregate.json of the earlier
+    seeds must not stand for this sweep's seeds: only an aggregate of exactly these members is kept."""
+    from lungxray.sweep.runner import aggregate_of
+
+    point = tmp_path / "default"
+    point.mkdir()
+    assert aggregate_of(point) is None
+    (point / "aggregate.json").write_text(json.dumps({"runs": ["seed-42", "seed-43", "seed-44"]}))
+    assert aggregate_of(point) is None  # no aggregate.pdf: written again
+    (point / "aggregate.pdf").write_bytes(b"%PDF")
+    assert aggregate_of(point) == ["seed-42", "seed-43", "seed-44"] != ["seed-42", "seed-43"]
+    (point / "aggregate.json").write_text("{damaged")
+    assert aggregate_of(point) is None

@@ -136,7 +136,7 @@ class SweepResult:
     curves: list[MetricCurve] = field(default_factory=list)
     compatibility: list[Compatibility] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    duration_s: float | None = None
+    duration_s: float | None = None  # wall time of the invocations that ran its trials, summed
 
     @property
     def failed(self) -> list[TrialRecord]:

@@ -52,7 +52,7 @@ class TrialSettings:
 @dataclass
 class Outcome:
     status: str  # ran | failed
-    seconds: float
+    seconds: float | None  # None: not known (a Ray task that failed: the driver sees only its end)
     attempts: int
     error: str = ""
 
@@ -63,8 +63,6 @@ _SOURCES: dict[tuple[str, str | None, bool], Any] = {}  # one DataSource per pro
 def run_trial(settings: TrialSettings, trial: Trial) -> str:
     """Run one trial to its folder (resuming it where an earlier attempt stopped); returns the folder. Raises on
     failure (the backend retries once)."""
-    from dataclasses import replace
-
     from lungxray._util.env import CACHE
     from lungxray.models.pretrained import parse_weights
     from lungxray.run.guard import run_dir_locks
@@ -87,7 +85,7 @@ def run_trial(settings: TrialSettings, trial: Trial) -> str:
                       runs=settings.runs, command=settings.command)
     weights = None if settings.smoke else parse_weights(settings.weights)
     with run_dir_locks():
-        done = run_experiment(study, exp, choices, replace(opts), _SOURCES[key], weights,
+        done = run_experiment(study, exp, choices, opts, _SOURCES[key], weights,
                               Path(settings.out) / trial.path)
     return str(done)
 
@@ -196,7 +194,7 @@ def run_on_ray(settings: TrialSettings, trials: Sequence[Trial], placement: RayP
     task = ray.remote(_timed_trial).options(num_cpus=placement.num_cpus, num_gpus=placement.num_gpus,
                                              max_retries=1, retry_exceptions=True)
     pending = {task.remote(settings, t): t for t in trials}
-    started = time.monotonic()
+    started = time.monotonic()  # for the heartbeat line only
     out: dict[Trial, Outcome] = {}
     try:
         while pending:
@@ -210,7 +208,7 @@ def run_on_ray(settings: TrialSettings, trials: Sequence[Trial], placement: RayP
                 seconds = ray.get(done[0])
                 out[t] = Outcome(RAN, seconds, 1)
             except Exception as exc:  # the task's exception after its retry, or a worker lost twice
-                out[t] = Outcome(FAILED, time.monotonic() - started, 2, _describe(exc))
+                out[t] = Outcome(FAILED, None, 2, _describe(exc))
             report(t, out[t])
     finally:
         for ref in pending:

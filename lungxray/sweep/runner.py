@@ -155,6 +155,14 @@ def earlier_trials(folder: Path) -> dict[tuple[str, int], TrialRecord]:
         return {}
 
 
+def earlier_duration(folder: Path) -> float | None:
+    """The wall time an earlier sweep.json in ``folder`` records (None when there is none, or it records none)."""
+    try:
+        return SweepResult.load(folder / SWEEP).duration_s
+    except LungxrayError:
+        return None
+
+
 def earlier_backend(root: Path, plans: Sequence[Plan]) -> str:
     """How the trials ran, when this invocation ran none (every one was kept): what the earlier sweep.json says."""
     for p in plans:
@@ -220,18 +228,36 @@ def execute(settings: TrialSettings, todo: Sequence[Trial], ray: Any, total: int
     return X.run_on_ray(settings, todo, placement, report), placement.describe()
 
 
+def aggregate_of(point: Path) -> list[str] | None:
+    """The members of the point's aggregate.json when it and its aggregate.pdf are there (None: not both). A kept
+    point is aggregated again unless its members are exactly this sweep's seeds (a rerun with other --runs)."""
+    import json
+
+    if not (point / "aggregate.pdf").is_file():
+        return None
+    try:
+        return list(json.loads((point / "aggregate.json").read_text(encoding="utf-8"))["runs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing or damaged: written again
+
+
 def finish(study: Study, plan: Plan, outcomes: dict[Trial, Outcome], folder: Path, command: str, backend: str,
-           duration: float) -> Path:
+           duration: float | None) -> Path:
     """Aggregate every complete point, analyse the grid, write sweep.json and sweep.pdf."""
     from lungxray.judge.seeds import write_aggregate
     from lungxray.report.aggregate import write_aggregate_report
 
     trials, points = [], []
     earlier = earlier_trials(folder)
+    mine_all = [o for t, o in outcomes.items() if t.experiment == plan.experiment]
+    if any(o.status == KEPT for o in mine_all):  # the invocations that ran the kept trials (and this one, if it ran)
+        before = earlier_duration(folder)
+        now = duration if any(o.status != KEPT for o in mine_all) else 0.0
+        duration = None if before is None else before + now  # None: how long the kept trials took is not recorded
     for pt in plan.points:
         mine = [t for t in plan.trials if t.point == pt.name]
         complete = all(outcomes.get(t) is not None and outcomes[t].status != FAILED for t in mine)
-        made = (folder / pt.name / "aggregate.json").is_file() and (folder / pt.name / "aggregate.pdf").is_file()
+        made = aggregate_of(folder / pt.name) == [Path(t.folder).name for t in mine]
         if complete and (not made or any(outcomes[t].status != KEPT for t in mine)):  # kept as it was: kept
             with stage(f"aggregating {plan.experiment}/{pt.name}"):
                 write_aggregate(folder / pt.name, [folder / t.folder for t in mine])
@@ -244,11 +270,11 @@ def finish(study: Study, plan: Plan, outcomes: dict[Trial, Outcome], folder: Pat
                 trials.append(before)  # how it ran, as the invocation that ran it recorded
                 continue
             trials.append(TrialRecord(t.point, t.seed, t.split_seed, t.folder, o.status, o.attempts,
-                                      round(o.seconds, 1), o.error))
+                                      None if o.seconds is None else round(o.seconds, 1), o.error))
     exp = study.experiment(plan.experiment)
     result = SweepResult(SWEEP_SCHEMA, study.id, plan.experiment, exp.title, command, backend, plan.grid,
                          list(plan.varied), len(plan.seeds), plan.design, False, None, points, trials,
-                         duration_s=round(duration, 1))
+                         duration_s=None if duration is None else round(duration, 1))
     return write_sweep(result, folder)
 
 
